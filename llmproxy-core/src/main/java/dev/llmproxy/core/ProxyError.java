@@ -20,6 +20,8 @@ public enum ProxyError {
     ENDPOINT_NOT_FOUND(404, "endpoint_not_found", "invalid_request_error"),
     METHOD_NOT_ALLOWED(405, "method_not_allowed", "invalid_request_error"),
     REQUEST_TOO_LARGE(413, "request_too_large", "invalid_request_error"),
+    URI_TOO_LONG(414, "uri_too_long", "invalid_request_error"),
+    HEADERS_TOO_LARGE(431, "request_header_fields_too_large", "invalid_request_error"),
     RATE_LIMIT_EXCEEDED(429, "rate_limit_exceeded", "rate_limit_error"),
     QUOTA_EXCEEDED(429, "quota_exceeded", "rate_limit_error"),
     INTERNAL_ERROR(500, "internal_error", "server_error"),

@@ -1,0 +1,312 @@
+package dev.llmproxy.core;
+
+import dev.llmproxy.core.health.LocalEndpointsHandler;
+import dev.llmproxy.core.proxy.ProxyEngine;
+import dev.llmproxy.core.proxy.ProxyHandler;
+import dev.llmproxy.core.proxy.Transports;
+import dev.llmproxy.core.route.ProviderConfig;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embeddable LLM proxy. Build one with {@link #builder()}, then either {@link #start()} its
+ * own HTTP server, or add {@link #newProxyHandler()} to an existing Netty pipeline after an
+ * {@code HttpServerCodec}:
+ *
+ * <pre>{@code
+ * LlmProxy proxy = LlmProxy.builder()
+ *         .listen(new InetSocketAddress("127.0.0.1", 8080))
+ *         .provider(ProviderConfig.openAi(URI.create("https://api.openai.com")))
+ *         .upstreamApiKey(System.getenv("OPENAI_API_KEY"))
+ *         .build()
+ *         .start();
+ * ...
+ * proxy.close();
+ * }</pre>
+ *
+ * <p>The standalone server's pipeline is {@code HttpServerCodec → IdleStateHandler →
+ * ProxyHandler (/v1/*) → LocalEndpointsHandler (/health, /ready, /live, 404)}. Thread-safe;
+ * start and stop at most once each.
+ */
+public final class LlmProxy implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LlmProxy.class);
+
+    /** Version reported by {@code /health}. */
+    public static final String VERSION = versionFromManifest();
+
+    private final ProxySettings settings;
+    private final ProxyEngine engine;
+    private EventLoopGroup bossGroup;
+    private EventLoopGroup workerGroup;
+    private Channel serverChannel;
+    private volatile boolean stopping;
+
+    private LlmProxy(ProxySettings settings) {
+        this.settings = settings;
+        this.engine = new ProxyEngine(settings);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The frozen settings. */
+    public ProxySettings settings() {
+        return settings;
+    }
+
+    /**
+     * A proxy handler for one client connection of a host application's own Netty server; place
+     * it after an {@code HttpServerCodec}. Requests outside {@link ProxySettings#pathPrefix()}
+     * are passed on to the host's next handler.
+     */
+    public ProxyHandler newProxyHandler() {
+        return engine.newHandler();
+    }
+
+    /** The shared proxy engine (for metrics and tests). */
+    public ProxyEngine engine() {
+        return engine;
+    }
+
+    /**
+     * Binds the standalone server and returns once it accepts connections.
+     *
+     * @throws IllegalStateException if already started, or when the address cannot be bound
+     *                               (the message names the address)
+     */
+    public synchronized LlmProxy start() {
+        if (bossGroup != null) {
+            throw new IllegalStateException("already started");
+        }
+        int threads = settings.ioThreads() > 0 ? settings.ioThreads() : 2 * Runtime.getRuntime().availableProcessors();
+        bossGroup = Transports.newEventLoopGroup(1, "llmproxy-accept");
+        workerGroup = Transports.newEventLoopGroup(threads, "llmproxy-io");
+        long idleMillis = settings.clientIdleTimeout().toMillis();
+        ServerBootstrap b = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(Transports.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        p.addLast("http-codec", new HttpServerCodec(new HttpDecoderConfig()
+                                .setMaxInitialLineLength(settings.maxInitialLineBytes())
+                                .setMaxHeaderSize(settings.maxHeaderBytes())
+                                .setMaxChunkSize(64 * 1024)));
+                        p.addLast("client-idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+                        p.addLast("proxy", engine.newHandler());
+                        p.addLast("local-endpoints", new LocalEndpointsHandler(VERSION, () -> !stopping));
+                    }
+                });
+        try {
+            serverChannel = b.bind(settings.listenAddress()).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            bossGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            workerGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            bossGroup = null;
+            throw new IllegalStateException("cannot listen on " + settings.listenAddress() + ": " + e.getMessage(), e);
+        }
+        log.info("llm-proxy {} listening on {} ({} transport, {} I/O threads), upstream {} {}", VERSION,
+                localAddress(), Transports.epoll() ? "epoll" : "nio", threads, settings.provider().name(),
+                settings.provider().upstreams());
+        return this;
+    }
+
+    /** The bound address (with the real port when 0 was requested). */
+    public InetSocketAddress localAddress() {
+        Channel ch = serverChannel;
+        if (ch == null) {
+            throw new IllegalStateException("not started");
+        }
+        return (InetSocketAddress) ch.localAddress();
+    }
+
+    /**
+     * Stops accepting connections, then shuts the event loops down, giving work already queued up
+     * to {@code grace} to finish. Completes when every thread has stopped.
+     */
+    public synchronized CompletableFuture<Void> stop(Duration grace) {
+        stopping = true;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (bossGroup == null) {
+            done.complete(null);
+            return done;
+        }
+        serverChannel.close().syncUninterruptibly();
+        engine.close();
+        long graceMillis = grace.toMillis();
+        Future<?> boss = bossGroup.shutdownGracefully(0, graceMillis, TimeUnit.MILLISECONDS);
+        Future<?> workers = workerGroup.shutdownGracefully(Math.min(100, graceMillis), graceMillis, TimeUnit.MILLISECONDS);
+        workers.addListener(w -> boss.addListener(b -> done.complete(null)));
+        bossGroup = null;
+        return done;
+    }
+
+    /** Stops with a 5 second grace period and waits for it. */
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(5)).join();
+    }
+
+    private static String versionFromManifest() {
+        String v = LlmProxy.class.getPackage().getImplementationVersion();
+        return v != null ? v : "0.1.0-SNAPSHOT";
+    }
+
+    /**
+     * Builds an {@link LlmProxy}. Every setter validates its argument at once and names the
+     * problem; {@link #build()} can be called repeatedly and does not change the builder.
+     *
+     * <table>
+     * <caption>Defaults</caption>
+     * <tr><th>setting</th><th>default</th></tr>
+     * <tr><td>listen</td><td>{@value #DEFAULT_PORT} on all interfaces</td></tr>
+     * <tr><td>provider</td><td>built-in OpenAI profile at {@code https://api.openai.com}</td></tr>
+     * <tr><td>maxRequestBodyBytes</td><td>{@value #DEFAULT_MAX_REQUEST_BODY_BYTES} (10 MiB)</td></tr>
+     * <tr><td>maxHeaderBytes</td><td>{@value #DEFAULT_MAX_HEADER_BYTES}</td></tr>
+     * <tr><td>maxInitialLineBytes</td><td>{@value #DEFAULT_MAX_INITIAL_LINE_BYTES}</td></tr>
+     * <tr><td>clientIdleTimeout</td><td>120 s</td></tr>
+     * <tr><td>ioThreads</td><td>0 = 2 × cores</td></tr>
+     * <tr><td>pathPrefix</td><td>{@code /v1/}</td></tr>
+     * </table>
+     */
+    public static final class Builder {
+        public static final int DEFAULT_PORT = 8080;
+        public static final long DEFAULT_MAX_REQUEST_BODY_BYTES = 10L * 1024 * 1024;
+        public static final int DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
+        public static final int DEFAULT_MAX_INITIAL_LINE_BYTES = 8 * 1024;
+        public static final Duration DEFAULT_CLIENT_IDLE_TIMEOUT = Duration.ofSeconds(120);
+
+        private InetSocketAddress listen = new InetSocketAddress(DEFAULT_PORT);
+        private ProviderConfig provider = ProviderConfig.openAi(ProviderConfig.DEFAULT_OPENAI_URL);
+        private String upstreamApiKey;
+        private String pathPrefix = "/v1/";
+        private long maxRequestBodyBytes = DEFAULT_MAX_REQUEST_BODY_BYTES;
+        private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+        private int maxInitialLineBytes = DEFAULT_MAX_INITIAL_LINE_BYTES;
+        private Duration clientIdleTimeout = DEFAULT_CLIENT_IDLE_TIMEOUT;
+        private int ioThreads;
+        private int maxIdlePerUpstream = ProxyEngine.DEFAULT_MAX_IDLE_PER_UPSTREAM;
+
+        private Builder() {
+        }
+
+        public Builder listen(InetSocketAddress address) {
+            this.listen = Objects.requireNonNull(address, "listen address");
+            return this;
+        }
+
+        public Builder listen(String host, int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0-65535, got " + port);
+            }
+            return listen(host == null || host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port));
+        }
+
+        public Builder provider(ProviderConfig provider) {
+            this.provider = Objects.requireNonNull(provider, "provider");
+            return this;
+        }
+
+        /** Shortcut: the built-in OpenAI profile pointed at {@code baseUrl}. */
+        public Builder openAiBaseUrl(URI baseUrl) {
+            return provider(ProviderConfig.openAi(baseUrl));
+        }
+
+        /** The key sent upstream; null forwards the client's own {@code Authorization} header. */
+        public Builder upstreamApiKey(String key) {
+            if (key != null && (key.isBlank() || key.chars().anyMatch(c -> c < 0x21 || c > 0x7e))) {
+                throw new IllegalArgumentException("upstream API key must be non-empty printable ASCII without spaces");
+            }
+            this.upstreamApiKey = key;
+            return this;
+        }
+
+        public Builder pathPrefix(String prefix) {
+            if (prefix == null || !prefix.startsWith("/") || !prefix.endsWith("/")) {
+                throw new IllegalArgumentException("path prefix must start and end with '/', got " + prefix);
+            }
+            this.pathPrefix = prefix;
+            return this;
+        }
+
+        public Builder maxRequestBodyBytes(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("max request body bytes must be >= 0, got " + bytes);
+            }
+            this.maxRequestBodyBytes = bytes;
+            return this;
+        }
+
+        public Builder maxHeaderBytes(int bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("max header bytes must be >= 1024, got " + bytes);
+            }
+            this.maxHeaderBytes = bytes;
+            return this;
+        }
+
+        public Builder maxInitialLineBytes(int bytes) {
+            if (bytes < 256) {
+                throw new IllegalArgumentException("max initial line bytes must be >= 256, got " + bytes);
+            }
+            this.maxInitialLineBytes = bytes;
+            return this;
+        }
+
+        public Builder clientIdleTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("client idle timeout must be positive, got " + timeout);
+            }
+            this.clientIdleTimeout = timeout;
+            return this;
+        }
+
+        public Builder ioThreads(int threads) {
+            if (threads < 0) {
+                throw new IllegalArgumentException("I/O threads must be >= 0 (0 = automatic), got " + threads);
+            }
+            this.ioThreads = threads;
+            return this;
+        }
+
+        public Builder maxIdleConnectionsPerUpstream(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("max idle connections per upstream must be >= 0, got " + n);
+            }
+            this.maxIdlePerUpstream = n;
+            return this;
+        }
+
+        public LlmProxy build() {
+            return new LlmProxy(new ProxySettings(listen, provider, upstreamApiKey, pathPrefix, maxRequestBodyBytes,
+                    maxHeaderBytes, maxInitialLineBytes, clientIdleTimeout, ioThreads, maxIdlePerUpstream));
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.llmproxy.core.proxy;
+
+import dev.llmproxy.core.ProxySettings;
+import dev.llmproxy.core.route.ProviderConfig;
+import dev.llmproxy.core.route.RequestPolicy;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+
+import javax.net.ssl.SSLException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.List;
+
+/**
+ * Everything the proxy handlers share across connections: settings, the compiled request policy,
+ * the upstream targets and the per-event-loop connection pool. One engine serves any number of
+ * {@link ProxyHandler}s on any number of event loops. Thread-safe.
+ *
+ * <p>Embedders normally get one through {@code LlmProxy}; this type is public only so that the
+ * builder in another package can create it.
+ */
+public final class ProxyEngine implements AutoCloseable {
+
+    /** Pooled idle connections per event loop and upstream, unless configured otherwise. */
+    public static final int DEFAULT_MAX_IDLE_PER_UPSTREAM = 64;
+
+    private static final int MAX_RESPONSE_CHUNK_BYTES = 64 * 1024;
+
+    final ProxySettings settings;
+    final RequestPolicy policy;
+    final UpstreamPool pool;
+    final UpstreamTarget[] targets;
+    final long responseHeaderTimeoutNanos;
+    final long idleBetweenChunksNanos;
+    final String pathPrefix;
+
+    public ProxyEngine(ProxySettings settings) {
+        this.settings = settings;
+        ProviderConfig provider = settings.provider();
+        this.policy = new RequestPolicy(provider);
+        List<URI> urls = provider.upstreams();
+        this.targets = new UpstreamTarget[urls.size()];
+        for (int i = 0; i < targets.length; i++) {
+            targets[i] = new UpstreamTarget(urls.get(i));
+        }
+        ProviderConfig.Timeouts t = provider.timeouts();
+        this.responseHeaderTimeoutNanos = t.responseHeader().toNanos();
+        this.idleBetweenChunksNanos = t.idleBetweenChunks().toNanos();
+        this.pathPrefix = settings.pathPrefix();
+        this.pool = new UpstreamPool(newSslContext(), t.connect(), t.poolIdle(),
+                settings.maxIdleConnectionsPerUpstream(), MAX_RESPONSE_CHUNK_BYTES);
+    }
+
+    private static SslContext newSslContext() {
+        try {
+            // Default trust store (the JDK's CA certificates); hostname verification is enabled
+            // per engine in UpstreamPool because it needs the peer host.
+            return SslContextBuilder.forClient().build();
+        } catch (SSLException e) {
+            throw new UncheckedIOException("cannot initialise TLS for upstream connections", e);
+        }
+    }
+
+    /** A handler for one client connection; add it after an {@code HttpServerCodec}. */
+    public ProxyHandler newHandler() {
+        return new ProxyHandler(this);
+    }
+
+    /** The settings this engine was built with. */
+    public ProxySettings settings() {
+        return settings;
+    }
+
+    /** Idle pooled upstream connections, summed over event loops (approximate). */
+    public int idleUpstreamConnections() {
+        return pool.idleCount();
+    }
+
+    /**
+     * The first target at or after {@code start} (wrapping) that is not cooling down after a
+     * connect failure, or {@code start} itself when all are down (trying beats refusing).
+     */
+    int selectTarget(int start) {
+        long now = System.nanoTime();
+        for (int i = 0; i < targets.length; i++) {
+            int idx = (start + i) % targets.length;
+            if (targets[idx].isHealthy(now)) {
+                return idx;
+            }
+        }
+        return start % targets.length;
+    }
+
+    /** Closes pooled idle connections. Connections serving requests finish on their own. */
+    @Override
+    public void close() {
+        pool.closeAll();
+    }
+}

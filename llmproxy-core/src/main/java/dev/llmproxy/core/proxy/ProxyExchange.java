@@ -1,0 +1,562 @@
+package dev.llmproxy.core.proxy;
+
+import dev.llmproxy.core.ProxyError;
+import dev.llmproxy.core.route.PolicyViolation;
+import dev.llmproxy.core.route.PreflightResult;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+
+/**
+ * One proxied request, from its head arriving on the client connection until its response has
+ * been completely handed to the client (or the exchange was abandoned).
+ *
+ * <p>Life cycle: the request body is aggregated up to the configured limit (413 beyond it, before
+ * anything goes upstream); the request policy is applied; an upstream connection is taken from
+ * the event loop's pool or opened (moving on to the next upstream URL when a connect fails); the
+ * request is written; the response head and chunks are relayed as they arrive. Confined to the
+ * client channel's event loop.
+ *
+ * <p><b>Ownership:</b> the exchange owns {@link #body} until {@link #finish()}; each upstream
+ * attempt writes a retained duplicate, so a retry can resend it. Response messages are passed
+ * straight to the client channel, which releases them once written.
+ */
+final class ProxyExchange {
+
+    private static final AsciiString X_UPSTREAM_REQUEST_ID = AsciiString.cached("x-upstream-request-id");
+    private static final String BEARER = "Bearer ";
+
+    private final ProxyHandler handler;
+    private final ChannelHandlerContext ctx;
+    private final ProxyEngine engine;
+    private final HttpRequest request;
+    private final String path;
+    private final String requestId;
+    private final boolean keepAlive;
+    private final String origin;
+
+    private CompositeByteBuf body;
+    private long bodyBytes;
+    private PolicyViolation rejection;
+    private boolean preflight;
+    private boolean requestComplete;
+    private boolean finished;
+
+    private HttpHeaders upstreamHeaders;
+    private String upstreamUri;
+    private int targetIndex;
+    private int connectFailures;
+    private boolean staleRetried;
+    private UpstreamHandler upstream;
+    private Channel upstreamChannel;
+    private boolean reusedConnection;
+    private boolean requestWritten;
+    private boolean responseStarted;
+    private boolean upstreamKeepAlive;
+    private boolean closeClientAfterResponse;
+
+    /** Time spent inside the proxy so far, excluding upstream network waits. */
+    private long overheadNanos;
+    /** Start of the proxy-side interval currently being measured. */
+    private long markNanos;
+
+    ProxyExchange(ProxyHandler handler, HttpRequest request, String path) {
+        this.handler = handler;
+        this.ctx = handler.ctx;
+        this.engine = handler.engine;
+        this.request = request;
+        this.path = path;
+        this.markNanos = System.nanoTime();
+        String clientId = request.headers().get(ProxyHeaders.X_REQUEST_ID);
+        this.requestId = clientId != null && ProxyHeaders.isWellFormedRequestId(clientId) ? clientId : RequestIds.next();
+        this.keepAlive = HttpUtil.isKeepAlive(request);
+        this.origin = request.headers().get(HttpHeaderNames.ORIGIN);
+    }
+
+    boolean requestComplete() {
+        return requestComplete;
+    }
+
+    String requestId() {
+        return requestId;
+    }
+
+    // ---------------------------------------------------------------- request side
+
+    void onRequestHead() {
+        long declaredLength = HttpUtil.getContentLength(request, -1L);
+        if (declaredLength > engine.settings.maxRequestBodyBytes()) {
+            respondTooLarge();
+            return;
+        }
+        if (HttpMethod.OPTIONS.equals(request.method())) {
+            preflight = true;
+        } else {
+            rejection = engine.policy.checkRequest(request.method().name(), path, request.headers());
+        }
+        if (HttpUtil.is100ContinueExpected(request)) {
+            if (rejection != null) {
+                // The client is waiting for permission to send the body: refuse and close rather
+                // than read a body we will not use.
+                respond(rejection.error(), rejection.message(), true);
+                return;
+            }
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
+        }
+        if (request instanceof HttpContent) {
+            onRequestContent((HttpContent) request);
+        }
+    }
+
+    void onRequestContent(HttpContent content) {
+        if (finished) {
+            ReferenceCountUtil.release(content);
+            return;
+        }
+        ByteBuf bytes = content.content();
+        int readable = bytes.readableBytes();
+        bodyBytes += readable;
+        if (bodyBytes > engine.settings.maxRequestBodyBytes()) {
+            ReferenceCountUtil.release(content);
+            respondTooLarge();
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (readable > 0 && rejection == null && !preflight) {
+            if (body == null) {
+                body = ctx.alloc().compositeBuffer(64);
+            }
+            body.addComponent(true, bytes); // takes over the content's reference
+        } else {
+            ReferenceCountUtil.release(content);
+        }
+        if (last) {
+            requestComplete = true;
+            onRequestComplete();
+        }
+    }
+
+    private void onRequestComplete() {
+        markNanos = System.nanoTime();
+        if (preflight) {
+            answerPreflight();
+            return;
+        }
+        if (rejection != null) {
+            respond(rejection.error(), rejection.message(), false);
+            return;
+        }
+        CharSequence contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        PolicyViolation bodyViolation = engine.policy.checkBody(request.method().name(), contentType,
+                body == null ? Unpooled.EMPTY_BUFFER : body);
+        if (bodyViolation != null) {
+            respond(bodyViolation.error(), bodyViolation.message(), false);
+            return;
+        }
+        prepareUpstreamRequest();
+        targetIndex = engine.selectTarget(0);
+        acquire(true);
+    }
+
+    private void answerPreflight() {
+        PreflightResult result = engine.policy.preflight(request.headers());
+        if (!result.allowed()) {
+            respond(result.violation().error(), result.violation().message(), false);
+            return;
+        }
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(result.status()), Unpooled.EMPTY_BUFFER);
+        response.headers().set(result.headers());
+        sendLocal(response, false);
+    }
+
+    /**
+     * Builds the upstream head once (a retry reuses it): hop-by-hop and client-IP headers are
+     * dropped, the real peer address is added, and the client's credentials are replaced by the
+     * upstream key.
+     */
+    private void prepareUpstreamRequest() {
+        HttpHeaders h = request.headers();
+        ProxyHeaders.stripHopByHop(h);
+        ProxyHeaders.stripClientIpHeaders(h);
+        h.remove(HttpHeaderNames.EXPECT); // the body is already here
+        h.remove(HttpHeaderNames.HOST);
+        String peer = peerAddress(ctx.channel().remoteAddress());
+        if (peer != null) {
+            h.set(ProxyHeaders.X_FORWARDED_FOR, peer);
+            h.set(ProxyHeaders.X_REAL_IP, peer);
+        }
+        String key = engine.settings.upstreamApiKey();
+        if (key != null) {
+            h.set(HttpHeaderNames.AUTHORIZATION, BEARER + key);
+        }
+        h.set(ProxyHeaders.X_REQUEST_ID, requestId);
+        h.setInt(HttpHeaderNames.CONTENT_LENGTH, body == null ? 0 : body.readableBytes());
+        if (body == null && !HttpMethod.POST.equals(request.method()) && !HttpMethod.PUT.equals(request.method())
+                && !HttpMethod.PATCH.equals(request.method())) {
+            h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
+        upstreamHeaders = h;
+        upstreamUri = originForm(request.uri());
+    }
+
+    // ---------------------------------------------------------------- upstream connection
+
+    private void acquire(boolean mayUsePool) {
+        UpstreamTarget target = engine.targets[targetIndex];
+        UpstreamPool.LoopPool pool = engine.pool.forLoop(ctx.channel().eventLoop());
+        Channel pooled = mayUsePool ? pool.poll(target) : null;
+        if (pooled != null) {
+            reusedConnection = true;
+            attach(pooled, target);
+            return;
+        }
+        reusedConnection = false;
+        long now = System.nanoTime();
+        overheadNanos += now - markNanos;
+        pool.connect(target, ctx.channel()).addListener((ChannelFuture f) -> onConnected(f, target, pool));
+    }
+
+    private void onConnected(ChannelFuture f, UpstreamTarget target, UpstreamPool.LoopPool pool) {
+        markNanos = System.nanoTime();
+        if (finished) {
+            // The client left while we were connecting: keep the fresh connection for the next request.
+            if (f.isSuccess()) {
+                pool.release(target, f.channel());
+            }
+            return;
+        }
+        if (f.isSuccess()) {
+            target.markUp();
+            attach(f.channel(), target);
+            return;
+        }
+        target.markDown(markNanos);
+        connectFailures++;
+        if (connectFailures < engine.targets.length) {
+            // Nothing was sent, so moving to the next upstream is always safe.
+            targetIndex = engine.selectTarget((targetIndex + 1) % engine.targets.length);
+            acquire(true);
+            return;
+        }
+        Throwable cause = f.cause();
+        respond(ProxyError.UPSTREAM_UNAVAILABLE, "Upstream unavailable: could not connect to " + target
+                + (cause != null && cause.getMessage() != null ? " (" + cause.getMessage() + ")" : ""), false);
+    }
+
+    private void attach(Channel ch, UpstreamTarget target) {
+        upstreamChannel = ch;
+        upstream = ch.pipeline().get(UpstreamHandler.class);
+        upstream.bind(this);
+        ch.config().setAutoRead(true);
+        requestWritten = false;
+        upstreamHeaders.set(HttpHeaderNames.HOST, target.hostHeader);
+        FullHttpRequest out = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), upstreamUri,
+                body == null ? Unpooled.EMPTY_BUFFER : body.retainedDuplicate(), upstreamHeaders,
+                EmptyHttpHeaders.INSTANCE);
+        overheadNanos += System.nanoTime() - markNanos;
+        UpstreamHandler boundHandler = upstream;
+        ch.writeAndFlush(out).addListener((ChannelFuture f) -> {
+            if (upstream != boundHandler || finished) {
+                return; // this attempt is already over
+            }
+            if (f.isSuccess()) {
+                requestWritten = true;
+                boundHandler.armResponseHeaderTimeout(engine.responseHeaderTimeoutNanos, engine.idleBetweenChunksNanos);
+            } else {
+                boundHandler.unbind();
+                onUpstreamFailure(boundHandler, new UpstreamException("could not send the request upstream: "
+                        + f.cause().getMessage(), f.cause()));
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- response side (from UpstreamHandler)
+
+    void onResponseHead(HttpResponse response) {
+        long headArrived = System.nanoTime();
+        responseStarted = true;
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        HttpHeaders h = response.headers();
+        ProxyHeaders.stripHopByHop(h);
+        String upstreamId = h.get(ProxyHeaders.X_REQUEST_ID);
+        if (upstreamId != null && !upstreamId.equals(requestId)) {
+            h.set(X_UPSTREAM_REQUEST_ID, upstreamId);
+        }
+        h.set(ProxyHeaders.X_REQUEST_ID, requestId);
+        if (!HttpUtil.isContentLengthSet(response) && mayHaveBody(response)) {
+            if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+                closeClientAfterResponse = true; // HTTP/1.0 has no chunked encoding: end by closing
+            } else {
+                HttpUtil.setTransferEncodingChunked(response, true);
+            }
+        }
+        if (!keepAlive || closeClientAfterResponse) {
+            closeClientAfterResponse = true;
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        response.setProtocolVersion(request.protocolVersion());
+        if (origin != null) {
+            engine.policy.applyCorsHeaders(origin, h);
+        }
+        overheadNanos += System.nanoTime() - headArrived;
+        h.set(ProxyHeaders.X_OVERHEAD_US, Long.toString(overheadNanos / 1000));
+        ctx.write(response, ctx.voidPromise());
+    }
+
+    void onResponseContent(HttpContent content) {
+        if (!(content instanceof LastHttpContent)) {
+            ctx.write(content, ctx.voidPromise());
+            if (!ctx.channel().isWritable()) {
+                // The client reads slower than the upstream writes: stop reading upstream until
+                // ProxyHandler.channelWritabilityChanged says the client caught up.
+                upstreamChannel.config().setAutoRead(false);
+            }
+            return;
+        }
+        ChannelFuture written = ctx.writeAndFlush(content);
+        releaseUpstream();
+        if (closeClientAfterResponse) {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+        finish();
+    }
+
+    void onResponseReadComplete() {
+        ctx.flush();
+    }
+
+    void resumeUpstreamReads() {
+        Channel ch = upstreamChannel;
+        if (ch != null && !ch.config().isAutoRead()) {
+            ch.config().setAutoRead(true);
+        }
+    }
+
+    /** The upstream connection failed or closed; {@code from} has already forgotten this exchange. */
+    void onUpstreamFailure(UpstreamHandler from, UpstreamException failure) {
+        if (from != upstream) {
+            return;
+        }
+        Channel failed = upstreamChannel;
+        upstream = null;
+        upstreamChannel = null;
+        failed.close();
+        if (finished) {
+            return;
+        }
+        if (!responseStarted) {
+            boolean retry = reusedConnection && !staleRetried && (!requestWritten || isIdempotent(request.method()));
+            if (retry) {
+                // A pooled connection the upstream had already closed: the request never reached
+                // it (or is safe to repeat), so try once more on a fresh connection.
+                staleRetried = true;
+                markNanos = System.nanoTime();
+                acquire(false);
+                return;
+            }
+            respond(ProxyError.UPSTREAM_UNAVAILABLE, "Upstream error: " + failure.getMessage(), false);
+            return;
+        }
+        // Part of the response is already with the client; the only honest signal left is to
+        // end the connection so the client sees a truncated response, not a complete one.
+        ctx.flush();
+        ctx.close();
+        finish();
+    }
+
+    void onUpstreamTimeout(UpstreamHandler from, String message) {
+        if (from != upstream) {
+            return;
+        }
+        Channel timedOut = upstreamChannel;
+        upstream = null;
+        upstreamChannel = null;
+        timedOut.close();
+        if (finished) {
+            return;
+        }
+        if (!responseStarted) {
+            respond(ProxyError.UPSTREAM_TIMEOUT, "Upstream timeout: " + message, false);
+        } else {
+            ctx.flush();
+            ctx.close();
+            finish();
+        }
+    }
+
+    /** The client connection closed: cancel the upstream request at once. */
+    void clientGone() {
+        if (finished) {
+            return;
+        }
+        Channel ch = upstreamChannel;
+        if (ch != null) {
+            upstream.unbind();
+            upstream = null;
+            upstreamChannel = null;
+            ch.close(); // closing is the only way to cancel an HTTP/1.1 request in flight
+        }
+        finish();
+    }
+
+    private void releaseUpstream() {
+        Channel ch = upstreamChannel;
+        UpstreamHandler h = upstream;
+        upstream = null;
+        upstreamChannel = null;
+        if (ch == null) {
+            return;
+        }
+        h.unbind();
+        if (upstreamKeepAlive && requestWritten) {
+            h.pool().release(h.target(), ch);
+        } else {
+            ch.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- local answers
+
+    private void respondTooLarge() {
+        respond(ProxyError.REQUEST_TOO_LARGE, "Request body exceeds the limit of "
+                + engine.settings.maxRequestBodyBytes() + " bytes", true);
+    }
+
+    /**
+     * Answers locally with the OpenAI error envelope. {@code close} is required whenever part of
+     * the request body is still unread, because the connection cannot be reused then.
+     */
+    private void respond(ProxyError error, String message, boolean close) {
+        FullHttpResponse response = ErrorResponses.of(ctx.alloc(), error, message, requestId);
+        sendLocal(response, close);
+    }
+
+    private void sendLocal(FullHttpResponse response, boolean close) {
+        if (finished) {
+            response.release();
+            return;
+        }
+        HttpHeaders h = response.headers();
+        h.set(ProxyHeaders.X_REQUEST_ID, requestId);
+        if (origin != null && !preflight) {
+            engine.policy.applyCorsHeaders(origin, h);
+        }
+        overheadNanos += System.nanoTime() - markNanos;
+        h.set(ProxyHeaders.X_OVERHEAD_US, Long.toString(overheadNanos / 1000));
+        boolean closeAfter = close || !keepAlive;
+        if (closeAfter) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        response.setProtocolVersion(request.protocolVersion());
+        ChannelFuture f = ctx.writeAndFlush(response);
+        if (closeAfter) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+        finish();
+    }
+
+    private void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+        handler.exchangeFinished(this);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private boolean mayHaveBody(HttpResponse response) {
+        int code = response.status().code();
+        return !HttpMethod.HEAD.equals(request.method()) && code >= 200 && code != 204 && code != 304;
+    }
+
+    private static boolean isIdempotent(HttpMethod m) {
+        return HttpMethod.GET.equals(m) || HttpMethod.HEAD.equals(m) || HttpMethod.OPTIONS.equals(m)
+                || HttpMethod.PUT.equals(m) || HttpMethod.DELETE.equals(m);
+    }
+
+    private static String peerAddress(SocketAddress address) {
+        if (address instanceof InetSocketAddress) {
+            InetSocketAddress inet = (InetSocketAddress) address;
+            return inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
+        }
+        return null;
+    }
+
+    /**
+     * The raw path of a request target without query, or null when the target is not
+     * origin-form or absolute-form (e.g. {@code *}).
+     */
+    static String rawPath(String uri) {
+        if (uri.startsWith("/")) {
+            int q = uri.indexOf('?');
+            int hash = uri.indexOf('#');
+            int end = q >= 0 ? q : uri.length();
+            if (hash >= 0 && hash < end) {
+                end = hash;
+            }
+            return uri.substring(0, end);
+        }
+        if (uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8)) {
+            try {
+                String raw = new URI(uri).getRawPath();
+                return raw == null || raw.isEmpty() ? "/" : raw;
+            } catch (URISyntaxException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** The request target in origin-form ({@code /path?query}), as sent upstream. */
+    private static String originForm(String uri) {
+        if (uri.startsWith("/")) {
+            int hash = uri.indexOf('#');
+            return hash >= 0 ? uri.substring(0, hash) : uri;
+        }
+        try {
+            URI parsed = new URI(uri);
+            String p = parsed.getRawPath() == null || parsed.getRawPath().isEmpty() ? "/" : parsed.getRawPath();
+            return parsed.getRawQuery() == null ? p : p + "?" + parsed.getRawQuery();
+        } catch (URISyntaxException e) {
+            return uri;
+        }
+    }
+}
