@@ -22,9 +22,9 @@ import java.util.stream.Collectors;
  * @param timeouts         upstream timeouts
  * @param paramWhitelist   top-level JSON key to glob patterns its value must match
  * @param allowedOrigins   exact Origin strings allowed; empty allows any origin
- * @param requiredHeaders  lower-case header names a request must carry (only {@code origin} has an
- *                         effect today)
- * @param modelAliases     model name rewrites applied to the request body
+ * @param requiredHeaders  lower-case header names a request must carry; a missing {@code origin}
+ *                         answers 400 {@code origin_required}, any other 400 {@code bad_request}
+ * @param modelAliases     model name rewrites applied to the request body (one step, no chains)
  */
 public record ProviderConfig(
         String name,
