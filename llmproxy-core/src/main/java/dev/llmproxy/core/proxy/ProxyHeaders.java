@@ -29,7 +29,7 @@ public final class ProxyHeaders {
             HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.PROXY_AUTHENTICATE);
 
     private static final List<AsciiString> CLIENT_IP_HEADERS = List.of(
-            X_FORWARDED_FOR, X_REAL_IP, HttpHeaderNames.FORWARDED, AsciiString.cached("cf-connecting-ip"),
+            X_FORWARDED_FOR, X_REAL_IP, AsciiString.cached("forwarded"), AsciiString.cached("cf-connecting-ip"),
             AsciiString.cached("cf-ipcountry"), AsciiString.cached("x-client-ip"),
             AsciiString.cached("x-original-forwarded-for"), AsciiString.cached("true-client-ip"));
 
