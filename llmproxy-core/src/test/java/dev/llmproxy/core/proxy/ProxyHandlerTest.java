@@ -157,8 +157,7 @@ class ProxyHandlerTest {
         assertThat(response.status().code()).isEqualTo(413);
         assertThat(error(response).get("code").asText()).isEqualTo("request_too_large");
         response.release();
-        ch.writeInbound(new DefaultLastHttpContent(Unpooled.wrappedBuffer(new byte[100])));
-        assertThat(ch.isActive()).isFalse();
+        assertThat(ch.isActive()).as("the unread body makes the connection unusable").isFalse();
         assertFalse(ch.finishAndReleaseAll());
     }
 
