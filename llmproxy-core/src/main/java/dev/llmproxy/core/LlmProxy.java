@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -213,6 +215,7 @@ public final class LlmProxy implements AutoCloseable {
         private Duration clientIdleTimeout = DEFAULT_CLIENT_IDLE_TIMEOUT;
         private int ioThreads;
         private int maxIdlePerUpstream = ProxyEngine.DEFAULT_MAX_IDLE_PER_UPSTREAM;
+        private Path upstreamTrustedCertificates;
 
         private Builder() {
         }
@@ -304,9 +307,23 @@ public final class LlmProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Trusts the CA certificates in {@code pemFile} for https upstreams instead of the JDK's
+         * default trust store (a private CA, or a gateway in front of the provider). Hostname
+         * verification stays on.
+         */
+        public Builder upstreamTrustedCertificates(Path pemFile) {
+            if (pemFile != null && !Files.isReadable(pemFile)) {
+                throw new IllegalArgumentException("trusted certificates file is not readable: " + pemFile);
+            }
+            this.upstreamTrustedCertificates = pemFile;
+            return this;
+        }
+
         public LlmProxy build() {
             return new LlmProxy(new ProxySettings(listen, provider, upstreamApiKey, pathPrefix, maxRequestBodyBytes,
-                    maxHeaderBytes, maxInitialLineBytes, clientIdleTimeout, ioThreads, maxIdlePerUpstream));
+                    maxHeaderBytes, maxInitialLineBytes, clientIdleTimeout, ioThreads, maxIdlePerUpstream,
+                    upstreamTrustedCertificates));
         }
     }
 }

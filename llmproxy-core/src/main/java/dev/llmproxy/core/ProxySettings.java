@@ -3,6 +3,7 @@ package dev.llmproxy.core;
 import dev.llmproxy.core.route.ProviderConfig;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -20,6 +21,8 @@ import java.util.Objects;
  * @param clientIdleTimeout        an idle client connection (no request in flight) is closed after this
  * @param ioThreads                event loop threads; 0 means twice the number of cores
  * @param maxIdleConnectionsPerUpstream pooled idle upstream connections per event loop and upstream
+ * @param upstreamTrustedCertificates PEM file of CA certificates trusted for https upstreams instead
+ *                                    of the JDK's default trust store; null for the default
  */
 public record ProxySettings(
         InetSocketAddress listenAddress,
@@ -31,7 +34,8 @@ public record ProxySettings(
         int maxInitialLineBytes,
         Duration clientIdleTimeout,
         int ioThreads,
-        int maxIdleConnectionsPerUpstream) {
+        int maxIdleConnectionsPerUpstream,
+        Path upstreamTrustedCertificates) {
 
     public ProxySettings {
         Objects.requireNonNull(listenAddress, "listenAddress");

@@ -7,8 +7,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 
 import javax.net.ssl.SSLException;
-import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -47,17 +47,23 @@ public final class ProxyEngine implements AutoCloseable {
         this.responseHeaderTimeoutNanos = t.responseHeader().toNanos();
         this.idleBetweenChunksNanos = t.idleBetweenChunks().toNanos();
         this.pathPrefix = settings.pathPrefix();
-        this.pool = new UpstreamPool(newSslContext(), t.connect(), t.poolIdle(),
+        this.pool = new UpstreamPool(newSslContext(settings.upstreamTrustedCertificates()), t.connect(), t.poolIdle(),
                 settings.maxIdleConnectionsPerUpstream(), MAX_RESPONSE_CHUNK_BYTES);
     }
 
-    private static SslContext newSslContext() {
+    private static SslContext newSslContext(Path trustedCertificates) {
         try {
-            // Default trust store (the JDK's CA certificates); hostname verification is enabled
-            // per engine in UpstreamPool because it needs the peer host.
-            return SslContextBuilder.forClient().build();
-        } catch (SSLException e) {
-            throw new UncheckedIOException("cannot initialise TLS for upstream connections", e);
+            // The JDK's CA certificates unless a PEM file is configured; hostname verification is
+            // enabled per engine in UpstreamPool because it needs the peer host.
+            SslContextBuilder b = SslContextBuilder.forClient();
+            if (trustedCertificates != null) {
+                b.trustManager(trustedCertificates.toFile());
+            }
+            return b.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot initialise TLS for upstream connections"
+                    + (trustedCertificates != null ? " with trusted certificates " + trustedCertificates : "")
+                    + ": " + e.getMessage(), e);
         }
     }
 

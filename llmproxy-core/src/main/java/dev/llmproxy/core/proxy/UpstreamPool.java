@@ -13,6 +13,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import java.time.Duration;
@@ -154,6 +155,10 @@ final class UpstreamPool {
                                 SSLEngine engine = sslContext.newEngine(ch.alloc(), target.host, target.port);
                                 SSLParameters params = engine.getSSLParameters();
                                 params.setEndpointIdentificationAlgorithm("HTTPS");
+                                if (!target.ipLiteral) {
+                                    // Explicit: the JDK only sends SNI on its own for dotted names.
+                                    params.setServerNames(List.of(new SNIHostName(target.host)));
+                                }
                                 engine.setSSLParameters(params);
                                 p.addLast(SSL, new SslHandler(engine));
                             }

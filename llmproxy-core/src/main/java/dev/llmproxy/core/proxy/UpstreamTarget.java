@@ -20,6 +20,8 @@ final class UpstreamTarget {
     final String hostHeader;
     /** Pool key part: equal targets share pooled connections. */
     final String key;
+    /** IP address hosts get no SNI (RFC 6066 §3). */
+    final boolean ipLiteral;
 
     // Written from any event loop; a stale read only means one extra attempt on a dead target.
     private volatile long downUntilNanos;
@@ -33,6 +35,7 @@ final class UpstreamTarget {
         String hostForHeader = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
         this.hostHeader = port == defaultPort ? hostForHeader : hostForHeader + ":" + port;
         this.key = (secure ? "https://" : "http://") + hostHeader;
+        this.ipLiteral = host.contains(":") || host.matches("[0-9.]+");
     }
 
     boolean isHealthy(long nowNanos) {

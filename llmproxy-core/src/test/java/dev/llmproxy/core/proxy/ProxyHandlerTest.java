@@ -12,7 +12,6 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -60,7 +59,7 @@ class ProxyHandlerTest {
             Map.of());
 
     private final ProxyEngine engine = new ProxyEngine(new ProxySettings(new InetSocketAddress(0), provider, "sk-upstream",
-            "/v1/", 1024, 16 * 1024, 4096, Duration.ofSeconds(30), 1, 8));
+            "/v1/", 1024, 16 * 1024, 4096, Duration.ofSeconds(30), 1, 8, null));
 
     private final List<Object> passedOn = new ArrayList<>();
 
