@@ -1,0 +1,92 @@
+package dev.llmproxy.server;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The environment variables of {@code llm-proxy server}: the ones it reads now and the ones SPEC S2
+ * names for features that have not landed yet ("reserved"). Keeping both lists here lets the
+ * server warn when a reserved variable is set (so nothing is silently ignored) and lets a test
+ * check that {@code docs/configuration.md} documents every one of them.
+ */
+final class EnvVars {
+
+    static final String LISTEN_ADDR = "LISTEN_ADDR";
+    static final String API_CONFIG_PATH = "API_CONFIG_PATH";
+    static final String DEFAULT_API_PROVIDER = "DEFAULT_API_PROVIDER";
+    static final String OPENAI_API_URL = "OPENAI_API_URL";
+    static final String OPENAI_API_KEY = "OPENAI_API_KEY";
+    static final String MAX_REQUEST_SIZE = "MAX_REQUEST_SIZE";
+    static final String IO_THREADS = "IO_THREADS";
+    static final String MANAGEMENT_TOKEN = "MANAGEMENT_TOKEN";
+    static final String LOG_LEVEL = "LOG_LEVEL";
+    static final String LOG_FILE = "LOG_FILE";
+    static final String LOG_MAX_SIZE_MB = "LOG_MAX_SIZE_MB";
+    static final String LOG_MAX_BACKUPS = "LOG_MAX_BACKUPS";
+
+    /** Read by the server today. */
+    static final List<String> ACTIVE = List.of(LISTEN_ADDR, API_CONFIG_PATH, DEFAULT_API_PROVIDER,
+            OPENAI_API_URL, OPENAI_API_KEY, MAX_REQUEST_SIZE, IO_THREADS, MANAGEMENT_TOKEN, LOG_LEVEL, LOG_FILE,
+            LOG_MAX_SIZE_MB, LOG_MAX_BACKUPS);
+
+    /**
+     * A variable named by the spec whose feature has not landed.
+     *
+     * @param name      the variable
+     * @param feature   what will read it, e.g. {@code storage}
+     * @param forServer false for variables of other commands (the server does not warn about those)
+     */
+    record Reserved(String name, String feature, boolean forServer) {
+    }
+
+    private static final String STORAGE = "storage (projects, tokens, migrations)";
+    private static final String AUDIT = "the audit log";
+    private static final String EVENTS = "the event bus";
+    private static final String CACHE = "the response cache";
+
+    static final List<Reserved> RESERVED = List.of(
+            new Reserved("DATABASE_PATH", STORAGE, true),
+            new Reserved("DB_DRIVER", STORAGE, true),
+            new Reserved("DATABASE_URL", STORAGE, true),
+            new Reserved("DATABASE_POOL_SIZE", STORAGE, true),
+            new Reserved("ENCRYPTION_KEY", STORAGE, true),
+            new Reserved("REQUIRE_ENCRYPTION_KEY", STORAGE, true),
+            new Reserved("LLM_PROXY_API_KEY_CACHE_TTL", STORAGE, true),
+            new Reserved("LLM_PROXY_API_KEY_CACHE_MAX", STORAGE, true),
+            new Reserved("AUDIT_ENABLED", AUDIT, true),
+            new Reserved("AUDIT_LOG_FILE", AUDIT, true),
+            new Reserved("AUDIT_STORE_IN_DB", AUDIT, true),
+            new Reserved("AUDIT_CREATE_DIR", AUDIT, true),
+            new Reserved("OBSERVABILITY_BUFFER_SIZE", EVENTS, true),
+            new Reserved("OBSERVABILITY_MAX_REQUEST_BODY_BYTES", EVENTS, true),
+            new Reserved("OBSERVABILITY_MAX_RESPONSE_BODY_BYTES", EVENTS, true),
+            new Reserved("FILE_EVENT_LOG", EVENTS, true),
+            new Reserved("LLM_PROXY_EVENT_BUS", EVENTS, true),
+            new Reserved("REDIS_ADDR", EVENTS, true),
+            new Reserved("REDIS_DB", EVENTS, true),
+            new Reserved("REDIS_PASSWORD", EVENTS, true),
+            new Reserved("REDIS_STREAM_KEY", EVENTS, true),
+            new Reserved("REDIS_CONSUMER_GROUP", EVENTS, true),
+            new Reserved("REDIS_CONSUMER_NAME", EVENTS, true),
+            new Reserved("REDIS_STREAM_MAX_LEN", EVENTS, true),
+            new Reserved("REDIS_STREAM_BLOCK_TIME", EVENTS, true),
+            new Reserved("REDIS_STREAM_CLAIM_TIME", EVENTS, true),
+            new Reserved("REDIS_STREAM_BATCH_SIZE", EVENTS, true),
+            new Reserved("HTTP_CACHE_ENABLED", CACHE, true),
+            new Reserved("HTTP_CACHE_BACKEND", CACHE, true),
+            new Reserved("REDIS_CACHE_URL", CACHE, true),
+            new Reserved("REDIS_CACHE_KEY_PREFIX", CACHE, true),
+            new Reserved("HTTP_CACHE_MAX_OBJECT_BYTES", CACHE, true),
+            new Reserved("HTTP_CACHE_DEFAULT_TTL", CACHE, true),
+            new Reserved("ENABLE_METRICS", "metrics (/metrics)", true),
+            new Reserved("LLM_PROXY_API_KEY", "the dispatcher command", false),
+            new Reserved("LLM_PROXY_ENDPOINT", "the dispatcher command", false));
+
+    /** Every variable, active and reserved. */
+    static final List<String> ALL = Stream.concat(ACTIVE.stream(), RESERVED.stream().map(Reserved::name))
+            .collect(Collectors.toUnmodifiableList());
+
+    private EnvVars() {
+    }
+}

@@ -1,0 +1,100 @@
+package dev.llmproxy.server;
+
+import dev.llmproxy.core.LlmProxy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/**
+ * The {@code llm-proxy} command line. Subcommands are added in {@link #run}; today there is
+ * {@code server}.
+ *
+ * <p>Exit codes: {@value #EXIT_OK} success, {@value #EXIT_USAGE} usage or configuration error
+ * (unknown flag, malformed value, missing file: one line on stderr naming the flag or variable, no
+ * stack trace), {@value #EXIT_RUNTIME} runtime failure (e.g. the listen address is taken).
+ */
+@Command(name = "llm-proxy",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        synopsisSubcommandLabel = "COMMAND",
+        usageHelpAutoWidth = true,
+        description = "LLM API gateway: an OpenAI-compatible streaming proxy.",
+        footer = {"", "Run 'llm-proxy COMMAND --help' for a command's flags."})
+public final class Main implements Callable<Integer> {
+
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_RUNTIME = 1;
+    public static final int EXIT_USAGE = 2;
+
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    @Spec
+    CommandSpec spec;
+
+    private final CliContext context;
+
+    private Main(CliContext context) {
+        this.context = context;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(CliContext.system(), args));
+    }
+
+    /** Runs the command line in {@code context} and returns the exit code. */
+    static int run(CliContext context, String... args) {
+        CommandLine cli = new CommandLine(new Main(context));
+        cli.addSubcommand(new ServerCommand(context));
+        cli.setOut(new PrintWriter(context.out(), true));
+        cli.setErr(new PrintWriter(context.err(), true));
+        cli.setParameterExceptionHandler(Main::usageError);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> failure(context.err(), e));
+        return cli.execute(args);
+    }
+
+    /** {@code llm-proxy} without a command: show what there is, and fail so scripts notice. */
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("llm-proxy: missing command");
+        spec.commandLine().usage(err);
+        return EXIT_USAGE;
+    }
+
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        PrintWriter err = cl.getErr();
+        err.println("llm-proxy: " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
+        return EXIT_USAGE;
+    }
+
+    private static int failure(PrintStream err, Exception e) {
+        if (e instanceof ConfigError) {
+            err.println("llm-proxy: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+        log.error("{}", message);
+        log.debug("failure details", e);
+        err.println("llm-proxy: " + message);
+        return EXIT_RUNTIME;
+    }
+
+    /** {@code --version}: the proxy library's version. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"llm-proxy " + LlmProxy.VERSION,
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+        }
+    }
+}

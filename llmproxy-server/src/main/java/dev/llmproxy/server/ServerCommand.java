@@ -1,0 +1,152 @@
+package dev.llmproxy.server;
+
+import dev.llmproxy.core.LlmProxy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@code llm-proxy server}: reads the configuration, starts the proxy, prints where it listens and
+ * runs until the process is told to stop, then drains for up to {@link #STOP_GRACE}.
+ */
+@Command(name = "server",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {
+            "Runs the proxy: /v1/* is forwarded to the upstream provider, /health, /ready and /live answer locally.",
+            "Every flag overrides its environment variable; see docs/configuration.md for all variables."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  llm-proxy server",
+            "  OPENAI_API_KEY=sk-... llm-proxy server --listen 127.0.0.1:9000",
+            "  llm-proxy server -c config/api_providers.yaml --provider local"
+        })
+final class ServerCommand implements Callable<Integer> {
+
+    /** How long requests in flight get to finish after SIGTERM/SIGINT. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
+    private static final Logger log = LoggerFactory.getLogger(ServerCommand.class);
+
+    private final CliContext context;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT",
+            description = "Listen address: :8080, 0.0.0.0:8080, 127.0.0.1:9000, [::1]:8080; port 0 picks a free"
+                    + " port. Env LISTEN_ADDR, default :8080.")
+    String listen;
+
+    /** The Go version's name for {@code --listen}, accepted so existing scripts keep working. */
+    @Option(names = "--addr", paramLabel = "HOST:PORT", hidden = true)
+    String addr;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "Provider YAML (format in docs/configuration.md). Env API_CONFIG_PATH; default: the"
+                    + " built-in OpenAI profile.")
+    String config;
+
+    @Option(names = "--provider", paramLabel = "NAME",
+            description = "Provider to use from the YAML file. Env DEFAULT_API_PROVIDER; default: the file's"
+                    + " default_api (openai without a file).")
+    String provider;
+
+    @Option(names = "--openai-api-url", paramLabel = "URL",
+            description = "Upstream of the built-in OpenAI profile (ignored with --config). Env OPENAI_API_URL,"
+                    + " default https://api.openai.com.")
+    String openAiApiUrl;
+
+    @Option(names = "--upstream-api-key", paramLabel = "KEY",
+            description = "Key sent upstream as 'Authorization: Bearer KEY'. Prefer the env variable OPENAI_API_KEY:"
+                    + " flags are visible to other users in the process list. Default: forward the client's own"
+                    + " Authorization.")
+    String upstreamApiKey;
+
+    @Option(names = "--max-request-body-bytes", paramLabel = "SIZE",
+            description = "Larger request bodies get 413: bytes or 512KiB, 10MiB, 1MB. Env MAX_REQUEST_SIZE,"
+                    + " default 10MiB.")
+    String maxRequestBodyBytes;
+
+    @Option(names = "--io-threads", paramLabel = "N",
+            description = "Event loop threads, 0 = twice the CPU cores. Env IO_THREADS, default 0.")
+    String ioThreads;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL",
+            description = "debug, info, warn or error. Env LOG_LEVEL, default info.")
+    String logLevel;
+
+    @Option(names = "--log-file", paramLabel = "FILE",
+            description = "Also log to FILE, rotated by size (LOG_MAX_SIZE_MB, LOG_MAX_BACKUPS). Env LOG_FILE;"
+                    + " default: console only.")
+    String logFile;
+
+    ServerCommand(CliContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+        ServerConfigReader reader = new ServerConfigReader(flags(), context.env());
+        Logging.apply(reader.logSettings());
+        ServerConfig config = reader.read();
+        for (String warning : config.warnings()) {
+            log.warn("{}", warning);
+        }
+        if (config.providerFile() != null) {
+            log.info("provider '{}' from {}", config.provider().name(), config.providerFile());
+        }
+        if (config.managementToken().generated()) {
+            context.out().print(config.managementToken().banner());
+            context.out().flush();
+        }
+
+        LlmProxy proxy = config.proxyBuilder().build().start();
+        context.out().println("llm-proxy listening on http://" + display(proxy.localAddress()));
+        context.out().flush();
+
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
+        context.shutdown().register("llm-proxy-shutdown", () -> {
+            log.info("stopping: requests in flight get up to {} s", STOP_GRACE.toSeconds());
+            try {
+                proxy.stop(STOP_GRACE).join();
+                log.info("stopped");
+            } finally {
+                stopped.complete(null);
+            }
+        });
+        stopped.join();
+        return Main.EXIT_OK;
+    }
+
+    private ServerFlags flags() {
+        if (listen != null && addr != null) {
+            throw new ConfigError("--addr is the old name of --listen; give only one of them");
+        }
+        return new ServerFlags(listen != null ? listen : addr, config, provider, openAiApiUrl, upstreamApiKey,
+                maxRequestBodyBytes, ioThreads, logLevel, logFile);
+    }
+
+    /** {@code 0.0.0.0:8080} for all interfaces, {@code [::1]:8080} for IPv6, {@code 127.0.0.1:9000}. */
+    static String display(InetSocketAddress address) {
+        String host;
+        if (address.getAddress() == null || address.getAddress().isAnyLocalAddress()) {
+            host = "0.0.0.0";
+        } else if (address.getAddress() instanceof Inet6Address) {
+            String literal = address.getAddress().getHostAddress();
+            int scope = literal.indexOf('%');
+            host = "[" + (scope >= 0 ? literal.substring(0, scope) : literal) + "]";
+        } else {
+            host = address.getAddress().getHostAddress();
+        }
+        return host + ":" + address.getPort();
+    }
+}

@@ -1,0 +1,195 @@
+package dev.llmproxy.server;
+
+import dev.llmproxy.core.LlmProxy;
+import dev.llmproxy.core.route.ConfigException;
+import dev.llmproxy.core.route.ProviderConfig;
+import dev.llmproxy.core.route.ProviderConfigLoader;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static dev.llmproxy.server.EnvVars.API_CONFIG_PATH;
+import static dev.llmproxy.server.EnvVars.DEFAULT_API_PROVIDER;
+import static dev.llmproxy.server.EnvVars.IO_THREADS;
+import static dev.llmproxy.server.EnvVars.LISTEN_ADDR;
+import static dev.llmproxy.server.EnvVars.LOG_FILE;
+import static dev.llmproxy.server.EnvVars.LOG_LEVEL;
+import static dev.llmproxy.server.EnvVars.LOG_MAX_BACKUPS;
+import static dev.llmproxy.server.EnvVars.LOG_MAX_SIZE_MB;
+import static dev.llmproxy.server.EnvVars.MANAGEMENT_TOKEN;
+import static dev.llmproxy.server.EnvVars.MAX_REQUEST_SIZE;
+import static dev.llmproxy.server.EnvVars.OPENAI_API_KEY;
+import static dev.llmproxy.server.EnvVars.OPENAI_API_URL;
+
+/**
+ * The one place where {@code llm-proxy server}'s flags and environment variables become settings
+ * (DESIGN §5: the library never reads the environment). A flag wins over its variable; a variable
+ * that is unset or blank takes the default. Every malformed value stops start-up with a
+ * {@link ConfigError} naming the flag or variable, the expected form and the value given.
+ *
+ * <table>
+ * <caption>Settings</caption>
+ * <tr><th>flag</th><th>variable</th><th>default</th></tr>
+ * <tr><td>{@code --listen}</td><td>{@code LISTEN_ADDR}</td><td>{@code :8080}</td></tr>
+ * <tr><td>{@code -c, --config}</td><td>{@code API_CONFIG_PATH}</td><td>none: built-in OpenAI profile</td></tr>
+ * <tr><td>{@code --provider}</td><td>{@code DEFAULT_API_PROVIDER}</td><td>the file's {@code default_api}; {@code openai} without a file</td></tr>
+ * <tr><td>{@code --openai-api-url}</td><td>{@code OPENAI_API_URL}</td><td>{@code https://api.openai.com}</td></tr>
+ * <tr><td>{@code --upstream-api-key}</td><td>{@code OPENAI_API_KEY}</td><td>none: forward the client's Authorization</td></tr>
+ * <tr><td>{@code --max-request-body-bytes}</td><td>{@code MAX_REQUEST_SIZE}</td><td>10 MiB</td></tr>
+ * <tr><td>{@code --io-threads}</td><td>{@code IO_THREADS}</td><td>0 = 2 × cores</td></tr>
+ * <tr><td></td><td>{@code MANAGEMENT_TOKEN}</td><td>generated per run</td></tr>
+ * <tr><td>{@code --log-level}</td><td>{@code LOG_LEVEL}</td><td>{@code info}</td></tr>
+ * <tr><td>{@code --log-file}</td><td>{@code LOG_FILE}</td><td>none: console only</td></tr>
+ * <tr><td></td><td>{@code LOG_MAX_SIZE_MB}</td><td>100</td></tr>
+ * <tr><td></td><td>{@code LOG_MAX_BACKUPS}</td><td>5 (at most 20)</td></tr>
+ * </table>
+ */
+final class ServerConfigReader {
+
+    static final String DEFAULT_LISTEN = ":8080";
+    static final String BUILT_IN_PROVIDER = "openai";
+    static final int MAX_IO_THREADS = 1024;
+    /** Netty aggregates the body into one buffer, whose size is an int. */
+    static final long MAX_REQUEST_BODY_LIMIT = Integer.MAX_VALUE;
+    /** Shorter configured management tokens draw a warning. */
+    static final int MIN_RECOMMENDED_TOKEN_LENGTH = 16;
+
+    private final ServerFlags flags;
+    private final ConfigSource source;
+    private final SecureRandom random;
+
+    ServerConfigReader(ServerFlags flags, Map<String, String> env, SecureRandom random) {
+        this.flags = flags;
+        this.source = new ConfigSource(env);
+        this.random = random;
+    }
+
+    ServerConfigReader(ServerFlags flags, Map<String, String> env) {
+        this(flags, env, new SecureRandom());
+    }
+
+    /**
+     * Only the logging settings, so that logging can be set up before anything else is read
+     * (the provider file loader logs warnings).
+     */
+    LogSettings logSettings() {
+        LogSettings.Level level = source.get("--log-level", flags.logLevel(), LOG_LEVEL)
+                .map(raw -> raw.parse(LogSettings.Level::parse))
+                .orElse(LogSettings.Level.INFO);
+        Path file = source.get("--log-file", flags.logFile(), LOG_FILE)
+                .map(raw -> raw.parse(ServerConfigReader::nonBlankPath))
+                .orElse(null);
+        int maxSizeMb = source.env(LOG_MAX_SIZE_MB)
+                .map(raw -> raw.parse(t -> ValueParsers.intInRange(t, 1, 1_000_000)))
+                .orElse(LogSettings.DEFAULT_MAX_SIZE_MB);
+        int maxBackups = source.env(LOG_MAX_BACKUPS)
+                .map(raw -> raw.parse(t -> ValueParsers.intInRange(t, 1, LogSettings.MAX_BACKUPS)))
+                .orElse(LogSettings.DEFAULT_MAX_BACKUPS);
+        return new LogSettings(level, file, maxSizeMb, maxBackups);
+    }
+
+    /** All settings; loads the provider file when one is configured. */
+    ServerConfig read() {
+        List<String> warnings = new ArrayList<>();
+        LogSettings logging = logSettings();
+
+        InetSocketAddress listen = source.get("--listen", flags.listen(), LISTEN_ADDR)
+                .orElse(new ConfigSource.Raw(LISTEN_ADDR, DEFAULT_LISTEN))
+                .parse(ValueParsers::listenAddress);
+
+        Optional<ConfigSource.Raw> configRaw = source.get("--config", flags.config(), API_CONFIG_PATH);
+        Optional<ConfigSource.Raw> providerRaw = source.get("--provider", flags.provider(), DEFAULT_API_PROVIDER);
+        Optional<ConfigSource.Raw> urlRaw = source.get("--openai-api-url", flags.openAiApiUrl(), OPENAI_API_URL);
+        ProviderConfig provider;
+        Path providerFile = null;
+        if (configRaw.isPresent()) {
+            providerFile = configRaw.get().parse(ServerConfigReader::nonBlankPath);
+            provider = loadProvider(configRaw.get().name(), providerFile, providerRaw);
+            urlRaw.ifPresent(raw -> warnings.add(raw.name() + " is ignored because " + configRaw.get().name()
+                    + " is set: the provider file's base_url applies"));
+        } else {
+            providerRaw.ifPresent(raw -> {
+                String wanted = raw.parse(ValueParsers::providerName);
+                if (!wanted.equals(BUILT_IN_PROVIDER)) {
+                    throw new ConfigError(raw.name() + ": provider '" + wanted + "' needs a provider file"
+                            + " (API_CONFIG_PATH or --config); without one only the built-in '"
+                            + BUILT_IN_PROVIDER + "' profile exists");
+                }
+            });
+            URI url = urlRaw.map(raw -> raw.parse(ValueParsers::baseUrl)).orElse(ProviderConfig.DEFAULT_OPENAI_URL);
+            provider = ProviderConfig.openAi(url);
+        }
+
+        String upstreamKey = source.get("--upstream-api-key", flags.upstreamApiKey(), OPENAI_API_KEY)
+                .map(raw -> raw.parse(ValueParsers::secret))
+                .orElse(null);
+        if (upstreamKey == null) {
+            warnings.add("no upstream API key is set (OPENAI_API_KEY or --upstream-api-key): each client's own"
+                    + " Authorization header is forwarded upstream unchanged");
+        }
+
+        long maxBody = source.get("--max-request-body-bytes", flags.maxRequestBodyBytes(), MAX_REQUEST_SIZE)
+                .map(raw -> raw.parse(ServerConfigReader::requestBodyLimit))
+                .orElse(LlmProxy.Builder.DEFAULT_MAX_REQUEST_BODY_BYTES);
+
+        int ioThreads = source.get("--io-threads", flags.ioThreads(), IO_THREADS)
+                .map(raw -> raw.parse(t -> ValueParsers.intInRange(t, 0, MAX_IO_THREADS)))
+                .orElse(0);
+
+        ManagementToken token = source.env(MANAGEMENT_TOKEN)
+                .map(raw -> new ManagementToken(raw.parse(ValueParsers::secret), false))
+                .orElseGet(() -> ManagementToken.generate(random));
+        if (!token.generated() && token.value().length() < MIN_RECOMMENDED_TOKEN_LENGTH) {
+            warnings.add("MANAGEMENT_TOKEN is shorter than " + MIN_RECOMMENDED_TOKEN_LENGTH
+                    + " characters; use a long random value, e.g. the output of: openssl rand -base64 32");
+        }
+
+        for (EnvVars.Reserved reserved : EnvVars.RESERVED) {
+            if (reserved.forServer() && source.isSet(reserved.name())) {
+                warnings.add(reserved.name() + " is set but has no effect yet: it is reserved for "
+                        + reserved.feature() + ", which this version does not include");
+            }
+        }
+        return new ServerConfig(listen, provider, providerFile, upstreamKey, maxBody, ioThreads, token, logging,
+                warnings);
+    }
+
+    private static ProviderConfig loadProvider(String configName, Path file, Optional<ConfigSource.Raw> providerRaw) {
+        String wanted = providerRaw.map(raw -> raw.parse(ValueParsers::providerName)).orElse(null);
+        ProviderConfig provider;
+        try {
+            provider = ProviderConfigLoader.load(file, wanted);
+        } catch (ConfigException e) {
+            throw new ConfigError(configName + ": " + e.getMessage(), e);
+        }
+        // The loader falls back to default_api when the requested provider is missing; an explicit
+        // request for a provider that does not exist is a mistake worth stopping for.
+        if (wanted != null && !provider.name().equals(wanted)) {
+            throw new ConfigError(providerRaw.get().name() + ": provider '" + wanted + "' is not defined in "
+                    + file + " (its default is '" + provider.name() + "')");
+        }
+        return provider;
+    }
+
+    private static long requestBodyLimit(String text) {
+        long bytes = ValueParsers.byteSize(text);
+        if (bytes < 1 || bytes > MAX_REQUEST_BODY_LIMIT) {
+            throw new IllegalArgumentException("expected a size from 1 byte to " + MAX_REQUEST_BODY_LIMIT
+                    + " bytes (2GiB - 1), got '" + text + "'");
+        }
+        return bytes;
+    }
+
+    private static Path nonBlankPath(String text) {
+        if (text.isBlank()) {
+            throw new IllegalArgumentException("expected a file path, got an empty value");
+        }
+        return Path.of(text.strip());
+    }
+}
