@@ -13,8 +13,9 @@ import java.util.List;
  *   <tr><th>Key</th><th>Default</th><th>Used by</th><th>Meaning</th></tr>
  *   <tr><td>{@code OBSERVABILITY_BUFFER_SIZE}</td><td>10000</td><td>both</td>
  *       <td>in-memory: capacity of each subscriber group's queue; redis-streams: capacity of the
- *       publish buffer that holds events not yet written to Redis (e.g. while Redis is down).
- *       When full, new events are dropped and counted.</td></tr>
+ *       publish buffer that holds events not yet written to Redis (e.g. while Redis is down; the
+ *       publisher thread holds at most one more batch of up to this many). When full, new events
+ *       are dropped and counted.</td></tr>
  *   <tr><td>{@code REDIS_CONSUMER_GROUP}</td><td>{@code llm-proxy-dispatchers}</td><td>both</td>
  *       <td>group used by {@code subscribe} when {@link SubscriptionOptions} names none</td></tr>
  *   <tr><td>{@code REDIS_CONSUMER_NAME}</td><td>generated</td><td>redis-streams</td>

@@ -33,9 +33,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Cost on the request path:</b> one {@code ArrayBlockingQueue.offer}. No encoding, no
  * network round trip. Memory: up to {@code OBSERVABILITY_BUFFER_SIZE} events buffered while Redis
- * is slow or down; each event holds its captured bodies (at most the configured caps), so the worst
- * case is {@code buffer size × (max request body + max response body)}. Size the buffer with that
- * in mind.
+ * is slow or down, plus the batch the publisher is retrying (at most as many again); each event
+ * holds its captured bodies (at most the configured caps), so the worst case is
+ * {@code 2 × buffer size × (max request body + max response body)}. Size the buffer with that in
+ * mind.
  *
  * <p><b>Threads and connections:</b> one publisher thread and connection; one reader connection
  * per subscription (plus one thread per handler subscription); one shared control connection for

@@ -21,14 +21,15 @@ import redis.clients.jedis.exceptions.JedisException;
 /**
  * The background thread that moves events from the bus's bounded buffer into the Redis stream.
  *
- * <p>It takes whatever is buffered (up to {@value #MAX_BATCH_EVENTS} events or about
- * {@value #MAX_BATCH_BYTES} bytes of JSON), encodes each with {@link EventCodec} here rather than
+ * <p>It takes whatever is buffered (up to {@value #MAX_BATCH_EVENTS} events, no more than the
+ * buffer's capacity, or about {@value #MAX_BATCH_BYTES} bytes of JSON), encodes each with {@link EventCodec} here rather than
  * on the request thread, and sends them as one pipeline of {@code XADD key MAXLEN ~ N * event
  * <json>}: one round trip per batch, however many events.
  *
  * <p><b>Failures.</b> When the connection fails the batch is kept and retried after a backoff
  * (100 ms doubling to 5 s) on a new connection, while publishers keep filling the buffer up to its
- * bound (beyond which the bus drops and counts). A pipeline that broke part-way may have written
+ * bound (beyond which the bus drops and counts): at most the buffer plus the batch in hand, i.e.
+ * twice {@code OBSERVABILITY_BUFFER_SIZE} events, wait for Redis. A pipeline that broke part-way may have written
  * some of its entries already; they are written again, so a Redis outage can duplicate a few
  * events but does not lose buffered ones. An entry Redis refuses with a transient error
  * ({@code LOADING}, {@code BUSY}, {@code TRYAGAIN}, {@code MASTERDOWN}, {@code READONLY}) is
@@ -47,6 +48,7 @@ final class StreamPublisher implements Runnable {
     private final RedisConnector connector;
     private final ArrayBlockingQueue<Event> buffer;
     private final XAddParams xadd;
+    private final int maxBatchEvents;
     private final Thread thread;
     private final Backoff backoff = new Backoff();
 
@@ -69,6 +71,9 @@ final class StreamPublisher implements Runnable {
             p.maxLen(settings.maxLen()).approximateTrimming();
         }
         this.xadd = p;
+        // The batch in hand is held on top of the buffer, so never more than the buffer itself:
+        // while Redis is down at most twice OBSERVABILITY_BUFFER_SIZE events are held.
+        this.maxBatchEvents = Math.min(MAX_BATCH_EVENTS, settings.bufferSize());
         this.thread = new Thread(this, "llmproxy-events-redis-publisher");
         // Daemon so a bus that is never closed cannot keep the JVM alive; close() drains properly.
         thread.setDaemon(true);
@@ -156,7 +161,7 @@ final class StreamPublisher implements Runnable {
                 payloads.add(json);
                 bytes += json.length();
             }
-            if (batch.size() >= MAX_BATCH_EVENTS || bytes >= MAX_BATCH_BYTES) {
+            if (batch.size() >= maxBatchEvents || bytes >= MAX_BATCH_BYTES) {
                 return;
             }
             next = buffer.poll();

@@ -153,6 +153,25 @@ public final class RedisTestSupport implements BeforeEachCallback, AfterEachCall
         }
     }
 
+    /**
+     * Starts a separate embedded redis-server on {@code port} (no persistence), for tests that must
+     * stop and restart a server; the caller stops it. Aborts the test when the embedded server
+     * cannot run on this machine.
+     */
+    public static RedisServer startEmbedded(int port) {
+        try {
+            Path dir = Files.createTempDirectory("llmproxy-embedded-redis");
+            dir.toFile().deleteOnExit();
+            RedisServer server = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
+                    .setting("save \"\"").setting("appendonly no").setting("dir " + dir.toAbsolutePath()).build();
+            server.start();
+            return server;
+        } catch (Exception | LinkageError e) {
+            Assumptions.abort("embedded redis-server cannot start on port " + port + ": " + e);
+            throw new AssertionError("unreachable");
+        }
+    }
+
     private static String ping(Endpoint e) {
         try (Jedis j = connect(e)) {
             j.ping();
