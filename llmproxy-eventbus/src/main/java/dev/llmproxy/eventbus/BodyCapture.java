@@ -1,0 +1,110 @@
+package dev.llmproxy.eventbus;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Accumulates a body that arrives in chunks (a streamed response, a chunked request) into a
+ * {@link Body} capped at {@code maxBytes}, while the real bytes flow on unchanged.
+ *
+ * <pre>{@code
+ * BodyCapture capture = new BodyCapture(Event.DEFAULT_MAX_RESPONSE_BODY_BYTES);
+ * // for every chunk written to the client:
+ * capture.append(chunk.nioBuffer());
+ * // when the response completes:
+ * Body body = capture.toBody();
+ * }</pre>
+ *
+ * <p><b>Cost.</b> The buffer starts small (at most 4 KiB) and doubles up to {@code maxBytes}, so a
+ * short response costs a short buffer; bytes past the cap are only counted. {@link #toBody()}
+ * copies the kept bytes once.
+ *
+ * <p><b>Not thread-safe</b>: use one capture per request, from the thread (event loop) that sees
+ * the chunks.
+ */
+public final class BodyCapture {
+    private static final int INITIAL_CAPACITY = 4096;
+
+    private final int maxBytes;
+    private byte[] buffer;
+    private int size;
+    private long totalBytes;
+
+    /**
+     * @param maxBytes how many bytes to keep, {@code >= 0}
+     * @throws IllegalArgumentException if {@code maxBytes < 0}
+     */
+    public BodyCapture(int maxBytes) {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("maxBytes must be >= 0, got " + maxBytes);
+        }
+        this.maxBytes = maxBytes;
+        this.buffer = new byte[Math.min(maxBytes, INITIAL_CAPACITY)];
+    }
+
+    /**
+     * Records {@code bytes[offset, offset+length)}.
+     *
+     * @throws IndexOutOfBoundsException if the range is outside {@code bytes}
+     */
+    public void append(byte[] bytes, int offset, int length) {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        totalBytes += length;
+        int keep = Math.min(length, maxBytes - size);
+        if (keep <= 0) {
+            return;
+        }
+        ensureCapacity(size + keep);
+        System.arraycopy(bytes, offset, buffer, size, keep);
+        size += keep;
+    }
+
+    /** Records all of {@code bytes}. */
+    public void append(byte[] bytes) {
+        append(bytes, 0, bytes.length);
+    }
+
+    /**
+     * Records the remaining bytes of {@code src} without changing its position (so the same
+     * buffer can still be written to the client).
+     */
+    public void append(ByteBuffer src) {
+        int length = src.remaining();
+        totalBytes += length;
+        int keep = Math.min(length, maxBytes - size);
+        if (keep <= 0) {
+            return;
+        }
+        ensureCapacity(size + keep);
+        src.duplicate().get(buffer, size, keep);
+        size += keep;
+    }
+
+    /** Total bytes seen so far, including those past the cap. */
+    public long totalBytes() {
+        return totalBytes;
+    }
+
+    /** Whether more than {@code maxBytes} have been seen. */
+    public boolean truncated() {
+        return totalBytes > maxBytes;
+    }
+
+    /** The captured body so far; the capture can keep accumulating afterwards. */
+    public Body toBody() {
+        if (size == 0) {
+            return truncated() ? new Body(new byte[0], 0, true) : Body.EMPTY;
+        }
+        byte[] copy = Arrays.copyOf(buffer, size);
+        boolean truncated = truncated();
+        return new Body(copy, truncated ? Utf8.trimIncompleteTail(copy, size) : size, truncated);
+    }
+
+    private void ensureCapacity(int needed) {
+        if (needed > buffer.length) {
+            int grown = (int) Math.min((long) maxBytes, Math.max((long) buffer.length * 2, needed));
+            buffer = Arrays.copyOf(buffer, grown);
+        }
+    }
+}
