@@ -5,6 +5,8 @@ import dev.llmproxy.core.proxy.ProxyEngine;
 import dev.llmproxy.core.proxy.ProxyHandler;
 import dev.llmproxy.core.proxy.Transports;
 import dev.llmproxy.core.route.ProviderConfig;
+import dev.llmproxy.eventbus.Event;
+import dev.llmproxy.eventbus.EventBus;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -63,9 +65,9 @@ public final class LlmProxy implements AutoCloseable {
     private Channel serverChannel;
     private volatile boolean stopping;
 
-    private LlmProxy(ProxySettings settings) {
+    private LlmProxy(ProxySettings settings, EventBus eventBus) {
         this.settings = settings;
-        this.engine = new ProxyEngine(settings);
+        this.engine = new ProxyEngine(settings, eventBus);
     }
 
     public static Builder builder() {
@@ -216,6 +218,9 @@ public final class LlmProxy implements AutoCloseable {
         private int ioThreads;
         private int maxIdlePerUpstream = ProxyEngine.DEFAULT_MAX_IDLE_PER_UPSTREAM;
         private Path upstreamTrustedCertificates;
+        private EventBus eventBus;
+        private int eventMaxRequestBodyBytes = Event.DEFAULT_MAX_REQUEST_BODY_BYTES;
+        private int eventMaxResponseBodyBytes = Event.DEFAULT_MAX_RESPONSE_BODY_BYTES;
 
         private Builder() {
         }
@@ -320,10 +325,30 @@ public final class LlmProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Publishes one instrumentation event per request that reached the upstream (never for
+         * requests answered locally). The proxy does not own the bus: close it after the proxy.
+         */
+        public Builder eventBus(EventBus bus) {
+            this.eventBus = bus;
+            return this;
+        }
+
+        /** How many request and response body bytes an event keeps (defaults 64 KiB and 256 KiB). */
+        public Builder eventBodyLimits(int maxRequestBodyBytes, int maxResponseBodyBytes) {
+            if (maxRequestBodyBytes < 0 || maxResponseBodyBytes < 0) {
+                throw new IllegalArgumentException("event body limits must be >= 0, got " + maxRequestBodyBytes
+                        + " and " + maxResponseBodyBytes);
+            }
+            this.eventMaxRequestBodyBytes = maxRequestBodyBytes;
+            this.eventMaxResponseBodyBytes = maxResponseBodyBytes;
+            return this;
+        }
+
         public LlmProxy build() {
             return new LlmProxy(new ProxySettings(listen, provider, upstreamApiKey, pathPrefix, maxRequestBodyBytes,
                     maxHeaderBytes, maxInitialLineBytes, clientIdleTimeout, ioThreads, maxIdlePerUpstream,
-                    upstreamTrustedCertificates));
+                    eventMaxRequestBodyBytes, eventMaxResponseBodyBytes, upstreamTrustedCertificates), eventBus);
         }
     }
 }

@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param clientIdleTimeout        an idle client connection (no request in flight) is closed after this
  * @param ioThreads                event loop threads; 0 means twice the number of cores
  * @param maxIdleConnectionsPerUpstream pooled idle upstream connections per event loop and upstream
+ * @param eventMaxRequestBodyBytes    request body bytes kept in an instrumentation event
+ * @param eventMaxResponseBodyBytes   response body bytes kept in an instrumentation event
  * @param upstreamTrustedCertificates PEM file of CA certificates trusted for https upstreams instead
  *                                    of the JDK's default trust store; null for the default
  */
@@ -35,6 +37,8 @@ public record ProxySettings(
         Duration clientIdleTimeout,
         int ioThreads,
         int maxIdleConnectionsPerUpstream,
+        int eventMaxRequestBodyBytes,
+        int eventMaxResponseBodyBytes,
         Path upstreamTrustedCertificates) {
 
     public ProxySettings {

@@ -3,6 +3,7 @@ package dev.llmproxy.core.proxy;
 import dev.llmproxy.core.ProxySettings;
 import dev.llmproxy.core.route.ProviderConfig;
 import dev.llmproxy.core.route.RequestPolicy;
+import dev.llmproxy.eventbus.EventBus;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 
@@ -33,9 +34,21 @@ public final class ProxyEngine implements AutoCloseable {
     final long responseHeaderTimeoutNanos;
     final long idleBetweenChunksNanos;
     final String pathPrefix;
+    /** Where instrumentation events go; null records nothing. */
+    final EventBus eventBus;
 
+    /** An engine that publishes no events. */
     public ProxyEngine(ProxySettings settings) {
+        this(settings, null);
+    }
+
+    /**
+     * @param eventBus receives one event per request that reached the upstream; null for none.
+     *                 The engine publishes to it but does not own it: the caller closes it.
+     */
+    public ProxyEngine(ProxySettings settings, EventBus eventBus) {
         this.settings = settings;
+        this.eventBus = eventBus;
         ProviderConfig provider = settings.provider();
         this.policy = new RequestPolicy(provider);
         List<URI> urls = provider.upstreams();

@@ -82,6 +82,11 @@ final class ProxyExchange {
     private boolean upstreamKeepAlive;
     private boolean closeClientAfterResponse;
 
+    /** Arrival of the request head. */
+    private final long startNanos;
+    /** Records the instrumentation event; null when no event bus is configured or once published. */
+    private ExchangeRecorder recorder;
+
     /** Time spent inside the proxy so far, excluding upstream network waits. */
     private long overheadNanos;
     /** Start of the proxy-side interval currently being measured. */
@@ -94,6 +99,7 @@ final class ProxyExchange {
         this.request = request;
         this.path = path;
         this.markNanos = System.nanoTime();
+        this.startNanos = markNanos;
         String clientId = request.headers().get(ProxyHeaders.X_REQUEST_ID);
         this.requestId = clientId != null && ProxyHeaders.isWellFormedRequestId(clientId) ? clientId : RequestIds.next();
         this.keepAlive = HttpUtil.isKeepAlive(request);
@@ -182,6 +188,11 @@ final class ProxyExchange {
             return;
         }
         prepareUpstreamRequest();
+        if (engine.eventBus != null) {
+            recorder = new ExchangeRecorder(engine.eventBus, engine.settings.eventMaxRequestBodyBytes(),
+                    engine.settings.eventMaxResponseBodyBytes(), startNanos, requestId, request.method().name(), path,
+                    upstreamHeaders, body);
+        }
         targetIndex = engine.selectTarget(0);
         acquire(true);
     }
@@ -279,6 +290,9 @@ final class ProxyExchange {
         ch.config().setAutoRead(true);
         requestWritten = false;
         upstreamHeaders.set(HttpHeaderNames.HOST, target.hostHeader);
+        if (recorder != null) {
+            recorder.onUpstream(target);
+        }
         FullHttpRequest out = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), upstreamUri,
                 body == null ? Unpooled.EMPTY_BUFFER : body.retainedDuplicate(), upstreamHeaders,
                 EmptyHttpHeaders.INSTANCE);
@@ -331,10 +345,16 @@ final class ProxyExchange {
         }
         overheadNanos += System.nanoTime() - headArrived;
         h.set(ProxyHeaders.X_OVERHEAD_US, Long.toString(overheadNanos / 1000));
+        if (recorder != null) {
+            recorder.onResponseHead(response);
+        }
         ctx.write(response, ctx.voidPromise());
     }
 
     void onResponseContent(HttpContent content) {
+        if (recorder != null) {
+            recorder.onResponseContent(content.content()); // before the write hands the buffer on
+        }
         if (!(content instanceof LastHttpContent)) {
             ctx.write(content, ctx.voidPromise());
             if (!ctx.channel().isWritable()) {
@@ -346,6 +366,7 @@ final class ProxyExchange {
         }
         ChannelFuture written = ctx.writeAndFlush(content);
         releaseUpstream();
+        record(null, 0);
         if (closeClientAfterResponse) {
             written.addListener(ChannelFutureListener.CLOSE);
         }
@@ -385,9 +406,13 @@ final class ProxyExchange {
                 acquire(false);
                 return;
             }
+            if (requestWritten) {
+                record("upstream_error", ProxyError.UPSTREAM_UNAVAILABLE.status());
+            }
             respond(ProxyError.UPSTREAM_UNAVAILABLE, "Upstream error: " + failure.getMessage(), false);
             return;
         }
+        record("upstream_error", 0);
         // Part of the response is already with the client; the only honest signal left is to
         // end the connection so the client sees a truncated response, not a complete one.
         ctx.flush();
@@ -406,6 +431,7 @@ final class ProxyExchange {
         if (finished) {
             return;
         }
+        record("upstream_timeout", ProxyError.UPSTREAM_TIMEOUT.status());
         if (!responseStarted) {
             respond(ProxyError.UPSTREAM_TIMEOUT, "Upstream timeout: " + message, false);
         } else {
@@ -427,7 +453,19 @@ final class ProxyExchange {
             upstreamChannel = null;
             ch.close(); // closing is the only way to cancel an HTTP/1.1 request in flight
         }
+        if (requestWritten) {
+            record("client_cancelled", 499);
+        }
         finish();
+    }
+
+    /** Publishes the instrumentation event, once. */
+    private void record(String outcome, int statusWithoutResponse) {
+        ExchangeRecorder r = recorder;
+        if (r != null) {
+            recorder = null;
+            r.complete(outcome, statusWithoutResponse);
+        }
     }
 
     private void releaseUpstream() {

@@ -59,7 +59,7 @@ class ProxyHandlerTest {
             Map.of());
 
     private final ProxyEngine engine = new ProxyEngine(new ProxySettings(new InetSocketAddress(0), provider, "sk-upstream",
-            "/v1/", 1024, 16 * 1024, 4096, Duration.ofSeconds(30), 1, 8, null));
+            "/v1/", 1024, 16 * 1024, 4096, Duration.ofSeconds(30), 1, 8, 65536, 262144, null));
 
     private final List<Object> passedOn = new ArrayList<>();
 

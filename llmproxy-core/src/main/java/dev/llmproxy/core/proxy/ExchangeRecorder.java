@@ -1,0 +1,193 @@
+package dev.llmproxy.core.proxy;
+
+import dev.llmproxy.core.openai.OpenAiJson;
+import dev.llmproxy.eventbus.Body;
+import dev.llmproxy.eventbus.BodyCapture;
+import dev.llmproxy.eventbus.Event;
+import dev.llmproxy.eventbus.EventBus;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.InflaterInputStream;
+
+/**
+ * Builds the one instrumentation {@link Event} of an exchange that reached the upstream, while
+ * the response streams past: it copies the request body and the first bytes of the response up to
+ * the configured caps, notes the time to the first response byte, and at the end reads the model
+ * and token usage (from the JSON body or the SSE events, decompressing a gzip/deflate copy when
+ * the upstream compressed it) and publishes. Publishing never blocks; a full bus drops and counts.
+ *
+ * <p>Only created when an event bus is configured, so a proxy without one pays nothing. Confined
+ * to the exchange's event loop. Cost per exchange: one copy of at most the two caps, and one
+ * streaming parse of the captured response at completion.
+ */
+final class ExchangeRecorder {
+
+    private static final Logger log = LoggerFactory.getLogger(ExchangeRecorder.class);
+
+    /** Largest decompressed copy examined for usage: the cap times a typical JSON ratio. */
+    private static final int MAX_INFLATED_BYTES = 4 * 1024 * 1024;
+
+    private final EventBus bus;
+    private final Instant startedAt = Instant.now();
+    private final long startNanos;
+    private final String requestId;
+    private final String method;
+    private final String path;
+    private final HttpHeaders requestHeaders;
+    private final byte[] requestBody;
+    private final boolean requestBodyTruncated;
+    private final OpenAiJson.RequestInfo requestInfo;
+    private final BodyCapture responseCapture;
+
+    private HttpResponse response;
+    private long firstByteNanos;
+    private String upstream;
+
+    ExchangeRecorder(EventBus bus, int maxRequestBodyBytes, int maxResponseBodyBytes, long startNanos,
+                     String requestId, String method, String path, HttpHeaders requestHeaders, ByteBuf body) {
+        this.bus = bus;
+        this.startNanos = startNanos;
+        this.requestId = requestId;
+        this.method = method;
+        this.path = path;
+        this.requestHeaders = requestHeaders;
+        int length = body == null ? 0 : body.readableBytes();
+        int kept = Math.min(length, maxRequestBodyBytes);
+        this.requestBody = kept == 0 ? new byte[0] : ByteBufUtil.getBytes(body, body.readerIndex(), kept, false);
+        this.requestBodyTruncated = kept < length;
+        this.requestInfo = OpenAiJson.sniffRequest(requestBody, 0, requestBody.length);
+        this.responseCapture = new BodyCapture(maxResponseBodyBytes);
+    }
+
+    void onUpstream(UpstreamTarget target) {
+        this.upstream = target.key;
+    }
+
+    void onResponseHead(HttpResponse head) {
+        this.response = head;
+    }
+
+    void onResponseContent(ByteBuf content) {
+        int readable = content.readableBytes();
+        if (readable == 0) {
+            return;
+        }
+        if (firstByteNanos == 0) {
+            firstByteNanos = System.nanoTime();
+        }
+        // Past the cap BodyCapture only counts; it never copies more than the cap.
+        if (content.nioBufferCount() == 1) {
+            responseCapture.append(content.nioBuffer());
+        } else {
+            for (ByteBuffer part : content.nioBuffers()) {
+                responseCapture.append(part);
+            }
+        }
+    }
+
+    /**
+     * Publishes the event.
+     *
+     * @param outcome               null for a response that completed normally, else why it
+     *                              ended early ({@code client_cancelled}, {@code upstream_error},
+     *                              {@code upstream_timeout})
+     * @param statusWithoutResponse the status the client got when the upstream sent no head
+     */
+    void complete(String outcome, int statusWithoutResponse) {
+        try {
+            bus.publish(buildEvent(outcome, statusWithoutResponse));
+        } catch (RuntimeException e) {
+            // Telemetry must never break a request.
+            log.warn("could not record event for request {}: {}", requestId, e.toString());
+        }
+    }
+
+    private Event buildEvent(String outcome, int statusWithoutResponse) {
+        long now = System.nanoTime();
+        Body responseBody = responseCapture.toBody();
+        HttpHeaders responseHeaders = response == null ? null : response.headers();
+        boolean streamed = responseHeaders != null && isEventStream(responseHeaders);
+        OpenAiJson.ResponseInfo info = responseHeaders == null || responseBody.truncated()
+                ? OpenAiJson.ResponseInfo.NONE : readResponse(responseBody, responseHeaders, streamed);
+        String model = info.model() != null ? info.model() : requestInfo.model();
+        Event.Builder b = Event.builder()
+                .requestId(requestId)
+                .timestamp(startedAt)
+                .method(method)
+                .path(path)
+                .status(response == null ? statusWithoutResponse : response.status().code())
+                .durationMillis((now - startNanos) / 1_000_000)
+                .ttftMillis(firstByteNanos == 0 ? null : (firstByteNanos - startNanos) / 1_000_000)
+                .model(model)
+                .streamed(streamed || requestInfo.stream())
+                .requestHeaders(requestHeaders)
+                .requestBody(Body.of(requestBody, requestBodyTruncated))
+                .responseBody(responseBody)
+                .usage(info.usage().promptTokens(), info.usage().completionTokens(), info.usage().totalTokens());
+        if (responseHeaders != null) {
+            b.responseHeaders(responseHeaders);
+        }
+        if (outcome != null) {
+            b.attribute("outcome", outcome);
+        }
+        if (upstream != null) {
+            b.attribute("upstream", upstream);
+        }
+        return b.build();
+    }
+
+    private static boolean isEventStream(HttpHeaders headers) {
+        String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
+        return type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
+    }
+
+    private static OpenAiJson.ResponseInfo readResponse(Body body, HttpHeaders headers, boolean streamed) {
+        byte[] bytes = new byte[body.size()];
+        body.asReadOnlyBuffer().get(bytes);
+        String encoding = headers.get(HttpHeaderNames.CONTENT_ENCODING);
+        if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
+            bytes = inflate(bytes, encoding);
+            if (bytes == null) {
+                return OpenAiJson.ResponseInfo.NONE;
+            }
+        }
+        return streamed ? OpenAiJson.readSseResponse(bytes, 0, bytes.length)
+                : OpenAiJson.readJsonResponse(bytes, 0, bytes.length);
+    }
+
+    /** A decompressed copy for usage extraction, or null for an unknown or broken encoding. */
+    private static byte[] inflate(byte[] compressed, String encoding) {
+        try (InputStream in = encoding.equalsIgnoreCase("gzip") || encoding.equalsIgnoreCase("x-gzip")
+                ? new GZIPInputStream(new java.io.ByteArrayInputStream(compressed))
+                : encoding.equalsIgnoreCase("deflate") ? new InflaterInputStream(new java.io.ByteArrayInputStream(compressed))
+                : null) {
+            if (in == null) {
+                return null;
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream(compressed.length * 4);
+            byte[] buf = new byte[8192];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+                if (out.size() > MAX_INFLATED_BYTES) {
+                    return null;
+                }
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}
