@@ -1,5 +1,7 @@
 package dev.llmproxy.server;
 
+import dev.llmproxy.eventbus.EventBusConfig;
+
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -24,11 +26,17 @@ final class EnvVars {
     static final String LOG_FILE = "LOG_FILE";
     static final String LOG_MAX_SIZE_MB = "LOG_MAX_SIZE_MB";
     static final String LOG_MAX_BACKUPS = "LOG_MAX_BACKUPS";
+    static final String LLM_PROXY_EVENT_BUS = "LLM_PROXY_EVENT_BUS";
+    static final String FILE_EVENT_LOG = "FILE_EVENT_LOG";
+    static final String OBSERVABILITY_MAX_REQUEST_BODY_BYTES = "OBSERVABILITY_MAX_REQUEST_BODY_BYTES";
+    static final String OBSERVABILITY_MAX_RESPONSE_BODY_BYTES = "OBSERVABILITY_MAX_RESPONSE_BODY_BYTES";
 
-    /** Read by the server today. */
-    static final List<String> ACTIVE = List.of(LISTEN_ADDR, API_CONFIG_PATH, DEFAULT_API_PROVIDER,
-            OPENAI_API_URL, OPENAI_API_KEY, MAX_REQUEST_SIZE, IO_THREADS, MANAGEMENT_TOKEN, LOG_LEVEL, LOG_FILE,
-            LOG_MAX_SIZE_MB, LOG_MAX_BACKUPS);
+    /** Read by the server today; the event bus reads its own settings (OBSERVABILITY_BUFFER_SIZE, REDIS_*). */
+    static final List<String> ACTIVE = Stream.concat(Stream.of(LISTEN_ADDR, API_CONFIG_PATH, DEFAULT_API_PROVIDER,
+                    OPENAI_API_URL, OPENAI_API_KEY, MAX_REQUEST_SIZE, IO_THREADS, MANAGEMENT_TOKEN, LOG_LEVEL, LOG_FILE,
+                    LOG_MAX_SIZE_MB, LOG_MAX_BACKUPS, LLM_PROXY_EVENT_BUS, FILE_EVENT_LOG,
+                    OBSERVABILITY_MAX_REQUEST_BODY_BYTES, OBSERVABILITY_MAX_RESPONSE_BODY_BYTES),
+            EventBusConfig.KEYS.stream()).collect(Collectors.toUnmodifiableList());
 
     /**
      * A variable named by the spec whose feature has not landed.
@@ -42,7 +50,6 @@ final class EnvVars {
 
     private static final String STORAGE = "storage (projects, tokens, migrations)";
     private static final String AUDIT = "the audit log";
-    private static final String EVENTS = "the event bus";
     private static final String CACHE = "the response cache";
 
     static final List<Reserved> RESERVED = List.of(
@@ -58,21 +65,6 @@ final class EnvVars {
             new Reserved("AUDIT_LOG_FILE", AUDIT, true),
             new Reserved("AUDIT_STORE_IN_DB", AUDIT, true),
             new Reserved("AUDIT_CREATE_DIR", AUDIT, true),
-            new Reserved("OBSERVABILITY_BUFFER_SIZE", EVENTS, true),
-            new Reserved("OBSERVABILITY_MAX_REQUEST_BODY_BYTES", EVENTS, true),
-            new Reserved("OBSERVABILITY_MAX_RESPONSE_BODY_BYTES", EVENTS, true),
-            new Reserved("FILE_EVENT_LOG", EVENTS, true),
-            new Reserved("LLM_PROXY_EVENT_BUS", EVENTS, true),
-            new Reserved("REDIS_ADDR", EVENTS, true),
-            new Reserved("REDIS_DB", EVENTS, true),
-            new Reserved("REDIS_PASSWORD", EVENTS, true),
-            new Reserved("REDIS_STREAM_KEY", EVENTS, true),
-            new Reserved("REDIS_CONSUMER_GROUP", EVENTS, true),
-            new Reserved("REDIS_CONSUMER_NAME", EVENTS, true),
-            new Reserved("REDIS_STREAM_MAX_LEN", EVENTS, true),
-            new Reserved("REDIS_STREAM_BLOCK_TIME", EVENTS, true),
-            new Reserved("REDIS_STREAM_CLAIM_TIME", EVENTS, true),
-            new Reserved("REDIS_STREAM_BATCH_SIZE", EVENTS, true),
             new Reserved("HTTP_CACHE_ENABLED", CACHE, true),
             new Reserved("HTTP_CACHE_BACKEND", CACHE, true),
             new Reserved("REDIS_CACHE_URL", CACHE, true),

@@ -1,12 +1,17 @@
 package dev.llmproxy.server;
 
 import dev.llmproxy.core.LlmProxy;
+import dev.llmproxy.core.events.FileEventLog;
+import dev.llmproxy.eventbus.ConfigurationException;
+import dev.llmproxy.eventbus.EventBus;
+import dev.llmproxy.eventbus.EventBuses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.net.Inet6Address;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -89,6 +94,16 @@ final class ServerCommand implements Callable<Integer> {
                     + " default: console only.")
     String logFile;
 
+    @Option(names = "--event-bus", paramLabel = "NAME",
+            description = "Event bus backend: in-memory or redis-streams (REDIS_ADDR, REDIS_STREAM_KEY, ...)."
+                    + " Env LLM_PROXY_EVENT_BUS, default in-memory.")
+    String eventBus;
+
+    @Option(names = "--file-event-log", paramLabel = "FILE",
+            description = "Append every instrumentation event to FILE as one JSON line. Env FILE_EVENT_LOG;"
+                    + " default: off.")
+    String fileEventLog;
+
     ServerCommand(CliContext context) {
         this.context = context;
     }
@@ -109,7 +124,20 @@ final class ServerCommand implements Callable<Integer> {
             context.out().flush();
         }
 
-        LlmProxy proxy = config.proxyBuilder().build().start();
+        EventSettings events = config.events();
+        EventBus bus = openEventBus(events);
+        FileEventLog fileLog = openFileEventLog(bus, events);
+        LlmProxy proxy;
+        try {
+            proxy = config.proxyBuilder().eventBus(bus)
+                    .eventBodyLimits(events.maxRequestBodyBytes(), events.maxResponseBodyBytes())
+                    .build().start();
+        } catch (RuntimeException e) {
+            closeQuietly(fileLog, bus);
+            throw e;
+        }
+        log.info("event bus: {}{}", events.busName(),
+                events.fileEventLog() == null ? "" : ", file event log " + events.fileEventLog());
         context.out().println("llm-proxy listening on http://" + display(proxy.localAddress()));
         context.out().flush();
 
@@ -118,6 +146,9 @@ final class ServerCommand implements Callable<Integer> {
             log.info("stopping: requests in flight get up to {} s", STOP_GRACE.toSeconds());
             try {
                 proxy.stop(STOP_GRACE).join();
+                // Publishing has stopped: flush what the bus holds, then let the file log finish.
+                bus.close(STOP_GRACE);
+                closeQuietly(fileLog, null);
                 log.info("stopped");
             } finally {
                 stopped.complete(null);
@@ -127,12 +158,48 @@ final class ServerCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
+    private static EventBus openEventBus(EventSettings events) {
+        try {
+            return EventBuses.load(events.busName(), events.busConfig());
+        } catch (ConfigurationException e) {
+            throw new ConfigError(e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError("LLM_PROXY_EVENT_BUS: " + e.getMessage(), e);
+        }
+    }
+
+    private static FileEventLog openFileEventLog(EventBus bus, EventSettings events) {
+        if (events.fileEventLog() == null) {
+            return null;
+        }
+        try {
+            return FileEventLog.start(bus, events.fileEventLog());
+        } catch (IOException e) {
+            bus.close(Duration.ofSeconds(1));
+            throw new ConfigError("FILE_EVENT_LOG: cannot open " + events.fileEventLog() + " for appending: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(FileEventLog fileLog, EventBus bus) {
+        try {
+            if (fileLog != null) {
+                fileLog.close();
+            }
+        } catch (IOException e) {
+            log.warn("closing the file event log failed: {}", e.toString());
+        }
+        if (bus != null) {
+            bus.close(Duration.ofSeconds(1));
+        }
+    }
+
     private ServerFlags flags() {
         if (listen != null && addr != null) {
             throw new ConfigError("--addr is the old name of --listen; give only one of them");
         }
         return new ServerFlags(listen != null ? listen : addr, config, provider, openAiApiUrl, upstreamApiKey,
-                maxRequestBodyBytes, ioThreads, logLevel, logFile);
+                maxRequestBodyBytes, ioThreads, logLevel, logFile, eventBus, fileEventLog);
     }
 
     /** {@code 0.0.0.0:8080} for all interfaces, {@code [::1]:8080} for IPv6, {@code 127.0.0.1:9000}. */

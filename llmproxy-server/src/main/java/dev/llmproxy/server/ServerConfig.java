@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param ioThreads           event loop threads, 0 = twice the cores ({@code IO_THREADS})
  * @param managementToken     the management API secret, configured or generated
  * @param logging             log level and file
+ * @param events              event bus, file event log and event body caps
  * @param warnings            things the operator should know about the configuration, logged at
  *                            start-up (never containing secrets)
  */
@@ -35,6 +36,7 @@ public record ServerConfig(
         int ioThreads,
         ManagementToken managementToken,
         LogSettings logging,
+        EventSettings events,
         List<String> warnings) {
 
     public ServerConfig {
@@ -42,6 +44,7 @@ public record ServerConfig(
         Objects.requireNonNull(provider, "provider");
         Objects.requireNonNull(managementToken, "managementToken");
         Objects.requireNonNull(logging, "logging");
+        Objects.requireNonNull(events, "events");
         warnings = List.copyOf(warnings);
     }
 
@@ -61,6 +64,7 @@ public record ServerConfig(
                 + ", providerFile=" + (providerFile == null ? "built-in" : providerFile)
                 + ", upstreamApiKey=" + (upstreamApiKey == null ? "none" : "set")
                 + ", maxRequestBodyBytes=" + maxRequestBodyBytes + ", ioThreads=" + ioThreads
-                + ", managementToken=" + managementToken + ", logging=" + logging + "]";
+                + ", managementToken=" + managementToken + ", logging=" + logging + ", eventBus=" + events.busName()
+                + ", fileEventLog=" + events.fileEventLog() + "]";
     }
 }

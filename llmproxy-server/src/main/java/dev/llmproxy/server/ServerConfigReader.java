@@ -5,11 +5,17 @@ import dev.llmproxy.core.route.ConfigException;
 import dev.llmproxy.core.route.ProviderConfig;
 import dev.llmproxy.core.route.ProviderConfigLoader;
 
+import dev.llmproxy.eventbus.ComponentConfig;
+import dev.llmproxy.eventbus.Event;
+import dev.llmproxy.eventbus.EventBusConfig;
+import dev.llmproxy.eventbus.EventBuses;
+
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +31,10 @@ import static dev.llmproxy.server.EnvVars.LOG_MAX_SIZE_MB;
 import static dev.llmproxy.server.EnvVars.MANAGEMENT_TOKEN;
 import static dev.llmproxy.server.EnvVars.MAX_REQUEST_SIZE;
 import static dev.llmproxy.server.EnvVars.OPENAI_API_KEY;
+import static dev.llmproxy.server.EnvVars.LLM_PROXY_EVENT_BUS;
+import static dev.llmproxy.server.EnvVars.FILE_EVENT_LOG;
+import static dev.llmproxy.server.EnvVars.OBSERVABILITY_MAX_REQUEST_BODY_BYTES;
+import static dev.llmproxy.server.EnvVars.OBSERVABILITY_MAX_RESPONSE_BODY_BYTES;
 import static dev.llmproxy.server.EnvVars.OPENAI_API_URL;
 
 /**
@@ -157,7 +167,45 @@ final class ServerConfigReader {
             }
         }
         return new ServerConfig(listen, provider, providerFile, upstreamKey, maxBody, ioThreads, token, logging,
-                warnings);
+                events(), warnings);
+    }
+
+    /** Event bus selection, its settings, the file event log and the event body caps. */
+    EventSettings events() {
+        String bus = source.get("--event-bus", flags.eventBus(), LLM_PROXY_EVENT_BUS)
+                .map(raw -> raw.parse(ServerConfigReader::busName))
+                .orElse(EventSettings.DEFAULT_BUS);
+        Map<String, String> busSettings = new HashMap<>();
+        for (String key : EventBusConfig.KEYS) {
+            source.env(key).ifPresent(raw -> busSettings.put(key, raw.value()));
+        }
+        Path fileLog = source.get("--file-event-log", flags.fileEventLog(), FILE_EVENT_LOG)
+                .map(raw -> raw.parse(ServerConfigReader::nonBlankPath))
+                .orElse(null);
+        int maxRequest = source.env(OBSERVABILITY_MAX_REQUEST_BODY_BYTES)
+                .map(raw -> raw.parse(ServerConfigReader::eventBodyLimit))
+                .orElse(Event.DEFAULT_MAX_REQUEST_BODY_BYTES);
+        int maxResponse = source.env(OBSERVABILITY_MAX_RESPONSE_BODY_BYTES)
+                .map(raw -> raw.parse(ServerConfigReader::eventBodyLimit))
+                .orElse(Event.DEFAULT_MAX_RESPONSE_BODY_BYTES);
+        return new EventSettings(bus, ComponentConfig.of(busSettings), fileLog, maxRequest, maxResponse);
+    }
+
+    private static String busName(String text) {
+        String name = text.trim();
+        if (!EventBuses.names().contains(name)) {
+            throw new IllegalArgumentException("expected one of " + EventBuses.names() + ", got '" + name + "'");
+        }
+        return name;
+    }
+
+    /** Event body caps: a byte size up to 64 MiB (events travel through Redis and into backends). */
+    private static int eventBodyLimit(String text) {
+        long bytes = ValueParsers.byteSize(text);
+        if (bytes > 64L * 1024 * 1024) {
+            throw new IllegalArgumentException("expected at most 64MiB, got '" + text + "'");
+        }
+        return (int) bytes;
     }
 
     private static ProviderConfig loadProvider(String configName, Path file, Optional<ConfigSource.Raw> providerRaw) {

@@ -14,10 +14,12 @@ record ServerFlags(
         String maxRequestBodyBytes,
         String ioThreads,
         String logLevel,
-        String logFile) {
+        String logFile,
+        String eventBus,
+        String fileEventLog) {
 
     /** No flag given: everything comes from the environment or the defaults. */
-    static final ServerFlags NONE = new ServerFlags(null, null, null, null, null, null, null, null, null);
+    static final ServerFlags NONE = new ServerFlags(null, null, null, null, null, null, null, null, null, null, null);
 
     @Override
     public String toString() {
@@ -25,6 +27,6 @@ record ServerFlags(
         return "ServerFlags[listen=" + listen + ", config=" + config + ", provider=" + provider + ", openAiApiUrl="
                 + openAiApiUrl + ", upstreamApiKey=" + (upstreamApiKey == null ? "unset" : "set")
                 + ", maxRequestBodyBytes=" + maxRequestBodyBytes + ", ioThreads=" + ioThreads + ", logLevel="
-                + logLevel + ", logFile=" + logFile + "]";
+                + logLevel + ", logFile=" + logFile + ", eventBus=" + eventBus + ", fileEventLog=" + fileEventLog + "]";
     }
 }

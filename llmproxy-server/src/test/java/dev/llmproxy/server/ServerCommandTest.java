@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -114,5 +115,35 @@ class ServerCommandTest {
         console.shutdown();
         assertThat(exit.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isZero();
         assertThat(console.out()).doesNotContain("MANAGEMENT_TOKEN").doesNotContain("configured-management-token-value");
+    }
+
+    @Test
+    void fileEventLog_receivesOneJsonLinePerProxiedRequest_andIsFlushedOnShutdown() throws Exception {
+        Path events = dir.resolve("events/llm-proxy-events.jsonl");
+        TestConsole console = new TestConsole(Map.of("LISTEN_ADDR", "127.0.0.1:0", "OPENAI_API_URL",
+                upstream.baseUri().toString(), "OPENAI_API_KEY", "sk-upstream-test-key",
+                "MANAGEMENT_TOKEN", "configured-management-token-value"));
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
+                () -> Main.run(console.context, "server", "--file-event-log", events.toString()));
+        Matcher listening = console.awaitOut("^llm-proxy listening on http://127\\.0\\.0\\.1:(\\d+)$", WAIT);
+        URI base = URI.create("http://127.0.0.1:" + listening.group(1));
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> chat = client.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"messages\":[]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(chat.statusCode()).isEqualTo(200);
+        }
+        console.shutdown();
+        assertThat(exit.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isZero();
+
+        List<String> lines = Files.readAllLines(events);
+        assertThat(lines).hasSize(3);
+        for (String line : lines) {
+            JsonNode event = JSON.readTree(line);
+            assertThat(event.get("path").asText()).isEqualTo("/v1/chat/completions");
+            assertThat(event.get("model").asText()).isEqualTo("gpt-4o-mini");
+            assertThat(line).doesNotContain("sk-upstream-test-key");
+        }
     }
 }

@@ -33,7 +33,7 @@ class ServerConfigReaderTest {
 
     private static ServerFlags flags(String listen, String config, String provider, String url, String key,
                                      String maxBody, String ioThreads, String logLevel, String logFile) {
-        return new ServerFlags(listen, config, provider, url, key, maxBody, ioThreads, logLevel, logFile);
+        return new ServerFlags(listen, config, provider, url, key, maxBody, ioThreads, logLevel, logFile, null, null);
     }
 
     @Test
@@ -139,6 +139,9 @@ class ServerConfigReaderTest {
         "LOG_MAX_SIZE_MB       | 10MB       | LOG_MAX_SIZE_MB: expected a whole number from 1 to 1000000, got '10MB'",
         "LOG_MAX_BACKUPS       | 21         | LOG_MAX_BACKUPS: expected a whole number from 1 to 20, got '21'",
         "LOG_MAX_BACKUPS       | -2         | LOG_MAX_BACKUPS: expected a whole number from 1 to 20, got '-2'",
+        "LLM_PROXY_EVENT_BUS   | kafka      | LLM_PROXY_EVENT_BUS: expected one of [in-memory, redis-streams], got 'kafka'",
+        "OBSERVABILITY_MAX_REQUEST_BODY_BYTES | lots | OBSERVABILITY_MAX_REQUEST_BODY_BYTES: expected a size like 1048576, 512KiB, 10MiB or 1MB, got 'lots'",
+        "OBSERVABILITY_MAX_RESPONSE_BODY_BYTES | 1GiB | OBSERVABILITY_MAX_RESPONSE_BODY_BYTES: expected at most 64MiB, got '1GiB'",
         "DEFAULT_API_PROVIDER  | anthropic  | DEFAULT_API_PROVIDER: provider 'anthropic' needs a provider file (API_CONFIG_PATH or --config); without one only the built-in 'openai' profile exists",
     })
     void malformedEnvironmentVariable(String name, String value, String message) {
@@ -225,12 +228,34 @@ class ServerConfigReaderTest {
     @Test
     void reservedVariablesThatAreSetDrawAWarning() {
         ServerConfig config = read(Map.of("OPENAI_API_KEY", "sk-x", "DATABASE_PATH", "./data/x.db",
-                "LLM_PROXY_EVENT_BUS", "redis-streams", "LLM_PROXY_API_KEY", "dispatcher-only"));
+                "HTTP_CACHE_BACKEND", "redis", "LLM_PROXY_API_KEY", "dispatcher-only"));
         assertThat(config.warnings()).containsExactlyInAnyOrder(
                 "DATABASE_PATH is set but has no effect yet: it is reserved for storage (projects, tokens,"
                         + " migrations), which this version does not include",
-                "LLM_PROXY_EVENT_BUS is set but has no effect yet: it is reserved for the event bus, which this"
-                        + " version does not include");
+                "HTTP_CACHE_BACKEND is set but has no effect yet: it is reserved for the response cache, which"
+                        + " this version does not include");
+    }
+
+    @Test
+    void eventSettings_defaultToTheInMemoryBusWithoutAFileLog() {
+        ServerConfig config = read(Map.of("OPENAI_API_KEY", "sk-x"));
+        assertThat(config.events().busName()).isEqualTo("in-memory");
+        assertThat(config.events().fileEventLog()).isNull();
+        assertThat(config.events().maxRequestBodyBytes()).isEqualTo(65536);
+        assertThat(config.events().maxResponseBodyBytes()).isEqualTo(262144);
+    }
+
+    @Test
+    void eventSettings_flagsOverrideTheEnvironmentAndRedisSettingsReachTheBus() {
+        ServerFlags flags = new ServerFlags(null, null, null, null, null, null, null, null, null, "redis-streams",
+                "/tmp/flag-events.jsonl");
+        ServerConfig config = read(flags, Map.of("OPENAI_API_KEY", "sk-x", "LLM_PROXY_EVENT_BUS", "in-memory",
+                "FILE_EVENT_LOG", "/tmp/env-events.jsonl", "REDIS_STREAM_KEY", "my-events",
+                "OBSERVABILITY_MAX_RESPONSE_BODY_BYTES", "1MiB"));
+        assertThat(config.events().busName()).isEqualTo("redis-streams");
+        assertThat(config.events().fileEventLog()).hasToString("/tmp/flag-events.jsonl");
+        assertThat(config.events().busConfig().string("REDIS_STREAM_KEY", "default")).isEqualTo("my-events");
+        assertThat(config.events().maxResponseBodyBytes()).isEqualTo(1024 * 1024);
     }
 
     @Test
