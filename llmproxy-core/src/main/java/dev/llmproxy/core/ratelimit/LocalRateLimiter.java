@@ -1,0 +1,95 @@
+package dev.llmproxy.core.ratelimit;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.LongSupplier;
+
+/**
+ * {@link RateLimiter} with state in this process: per key, a ring of the last {@code rpm} allowed
+ * request times, kept in a Caffeine map whose entries expire a minute after their last use (by
+ * then the whole allowance is back). Decisions complete synchronously on the calling thread; the
+ * update is atomic per key ({@code Map.compute}), so concurrent event loops never overspend.
+ */
+public final class LocalRateLimiter implements RateLimiter {
+
+    static final long WINDOW_MILLIS = 60_000;
+
+    private final Cache<String, Log> state;
+    private final LongSupplier clockMillis;
+
+    public LocalRateLimiter() {
+        this(System::currentTimeMillis, Ticker.systemTicker());
+    }
+
+    /** For tests: an injectable clock. */
+    LocalRateLimiter(LongSupplier clockMillis, Ticker ticker) {
+        this.clockMillis = clockMillis;
+        this.state = Caffeine.newBuilder()
+                .expireAfterAccess(Duration.ofMillis(WINDOW_MILLIS + 1000))
+                .ticker(ticker)
+                .executor(Runnable::run)
+                .build();
+    }
+
+    @Override
+    public CompletionStage<RateLimitDecision> acquire(String key, int rpm) {
+        return CompletableFuture.completedFuture(acquireNow(key, rpm));
+    }
+
+    /** The same decision, without the future (the proxy's hot path uses this). */
+    public RateLimitDecision acquireNow(String key, int rpm) {
+        if (rpm <= 0) {
+            throw new IllegalArgumentException("rpm must be > 0, got " + rpm);
+        }
+        long now = clockMillis.getAsLong();
+        RateLimitDecision[] out = new RateLimitDecision[1];
+        state.asMap().compute(key, (k, log) -> {
+            Log l = log == null || log.times.length != rpm ? new Log(rpm) : log;
+            out[0] = l.tryAcquire(now);
+            return l;
+        });
+        return out[0];
+    }
+
+    /** Ring buffer of the last {@code rpm} allowed request times; guarded by {@code compute}. */
+    private static final class Log {
+        final long[] times;
+        int next;   // slot of the oldest entry, overwritten by the next allowed request
+        int count;  // filled slots
+
+        Log(int rpm) {
+            this.times = new long[rpm];
+        }
+
+        RateLimitDecision tryAcquire(long now) {
+            int rpm = times.length;
+            long windowStart = now - WINDOW_MILLIS;
+            // When full, slot `next` holds the oldest of the last rpm allowed requests.
+            if (count == rpm && times[next] > windowStart) {
+                long retry = times[next] - windowStart;
+                return new RateLimitDecision(false, rpm, 0, retry, retry, false);
+            }
+            times[next] = now;
+            next = (next + 1) % rpm;
+            count = Math.min(rpm, count + 1);
+            int inWindow = 0;
+            long oldestInWindow = now;
+            int oldest = (next - count + rpm) % rpm; // filled slots, oldest first
+            for (int i = 0; i < count; i++) {
+                long t = times[(oldest + i) % rpm];
+                if (t > windowStart) {
+                    if (inWindow == 0) {
+                        oldestInWindow = t;
+                    }
+                    inWindow++;
+                }
+            }
+            return new RateLimitDecision(true, rpm, rpm - inWindow, oldestInWindow + WINDOW_MILLIS - now, 0, false);
+        }
+    }
+}
