@@ -66,8 +66,11 @@ public final class LocalRateLimiter implements RateLimiter {
             this.times = new long[rpm];
         }
 
-        RateLimitDecision tryAcquire(long now) {
+        RateLimitDecision tryAcquire(long clock) {
             int rpm = times.length;
+            // Entries must be non-decreasing for the binary search; a wall clock stepping back
+            // is treated as standing still.
+            long now = count == 0 ? clock : Math.max(clock, times[(next - 1 + rpm) % rpm]);
             long windowStart = now - WINDOW_MILLIS;
             // When full, slot `next` holds the oldest of the last rpm allowed requests.
             if (count == rpm && times[next] > windowStart) {
@@ -77,18 +80,20 @@ public final class LocalRateLimiter implements RateLimiter {
             times[next] = now;
             next = (next + 1) % rpm;
             count = Math.min(rpm, count + 1);
-            int inWindow = 0;
-            long oldestInWindow = now;
-            int oldest = (next - count + rpm) % rpm; // filled slots, oldest first
-            for (int i = 0; i < count; i++) {
-                long t = times[(oldest + i) % rpm];
-                if (t > windowStart) {
-                    if (inWindow == 0) {
-                        oldestInWindow = t;
-                    }
-                    inWindow++;
+            int oldest = (next - count + rpm) % rpm;
+            // First filled slot (oldest first) whose time is inside the window.
+            int lo = 0;
+            int hi = count - 1; // the newest entry is `now`, always inside
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (times[(oldest + mid) % rpm] > windowStart) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
                 }
             }
+            int inWindow = count - lo;
+            long oldestInWindow = times[(oldest + lo) % rpm];
             return new RateLimitDecision(true, rpm, rpm - inWindow, oldestInWindow + WINDOW_MILLIS - now, 0, false);
         }
     }
