@@ -1,5 +1,7 @@
 package dev.llmproxy.core;
 
+import dev.llmproxy.core.audit.AuditLogger;
+import dev.llmproxy.core.auth.TokenService;
 import dev.llmproxy.core.health.LocalEndpointsHandler;
 import dev.llmproxy.core.proxy.ProxyEngine;
 import dev.llmproxy.core.proxy.ProxyHandler;
@@ -65,9 +67,9 @@ public final class LlmProxy implements AutoCloseable {
     private Channel serverChannel;
     private volatile boolean stopping;
 
-    private LlmProxy(ProxySettings settings, EventBus eventBus) {
+    private LlmProxy(ProxySettings settings, EventBus eventBus, TokenService tokenService, AuditLogger audit) {
         this.settings = settings;
-        this.engine = new ProxyEngine(settings, eventBus);
+        this.engine = new ProxyEngine(settings, eventBus, tokenService, audit);
     }
 
     public static Builder builder() {
@@ -219,6 +221,8 @@ public final class LlmProxy implements AutoCloseable {
         private int maxIdlePerUpstream = ProxyEngine.DEFAULT_MAX_IDLE_PER_UPSTREAM;
         private Path upstreamTrustedCertificates;
         private EventBus eventBus;
+        private TokenService tokenService;
+        private AuditLogger auditLogger;
         private int eventMaxRequestBodyBytes = Event.DEFAULT_MAX_REQUEST_BODY_BYTES;
         private int eventMaxResponseBodyBytes = Event.DEFAULT_MAX_RESPONSE_BODY_BYTES;
 
@@ -334,6 +338,21 @@ public final class LlmProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Requires a withering token on every proxied request and sends the token's project key
+         * upstream (instead of {@link #upstreamApiKey}). The proxy does not own the service.
+         */
+        public Builder tokenService(TokenService service) {
+            this.tokenService = service;
+            return this;
+        }
+
+        /** Where proxy denials for inactive projects and unavailable stores are audited. */
+        public Builder auditLogger(AuditLogger audit) {
+            this.auditLogger = audit;
+            return this;
+        }
+
         /** How many request and response body bytes an event keeps (defaults 64 KiB and 256 KiB). */
         public Builder eventBodyLimits(int maxRequestBodyBytes, int maxResponseBodyBytes) {
             if (maxRequestBodyBytes < 0 || maxResponseBodyBytes < 0) {
@@ -348,7 +367,8 @@ public final class LlmProxy implements AutoCloseable {
         public LlmProxy build() {
             return new LlmProxy(new ProxySettings(listen, provider, upstreamApiKey, pathPrefix, maxRequestBodyBytes,
                     maxHeaderBytes, maxInitialLineBytes, clientIdleTimeout, ioThreads, maxIdlePerUpstream,
-                    eventMaxRequestBodyBytes, eventMaxResponseBodyBytes, upstreamTrustedCertificates), eventBus);
+                    eventMaxRequestBodyBytes, eventMaxResponseBodyBytes, upstreamTrustedCertificates), eventBus,
+                    tokenService, auditLogger);
         }
     }
 }

@@ -52,6 +52,8 @@ final class ExchangeRecorder {
     private final BodyCapture responseCapture;
 
     private HttpResponse response;
+    private String projectId;
+    private String tokenId;
     private long firstByteNanos;
     private String upstream;
 
@@ -69,6 +71,11 @@ final class ExchangeRecorder {
         this.requestBodyTruncated = kept < length;
         this.requestInfo = OpenAiJson.sniffRequest(requestBody, 0, requestBody.length);
         this.responseCapture = new BodyCapture(maxResponseBodyBytes);
+    }
+
+    void onAuthorized(String projectId, String tokenId) {
+        this.projectId = projectId;
+        this.tokenId = tokenId;
     }
 
     void onUpstream(UpstreamTarget target) {
@@ -131,6 +138,8 @@ final class ExchangeRecorder {
                 .durationMillis((now - startNanos) / 1_000_000)
                 .ttftMillis(firstByteNanos == 0 ? null : (firstByteNanos - startNanos) / 1_000_000)
                 .model(model)
+                .projectId(projectId)
+                .tokenId(tokenId)
                 .streamed(streamed || requestInfo.stream())
                 .requestHeaders(requestHeaders)
                 .requestBody(Body.of(requestBody, requestBodyTruncated))

@@ -4,6 +4,8 @@ import dev.llmproxy.core.ProxySettings;
 import dev.llmproxy.core.route.ProviderConfig;
 import dev.llmproxy.core.route.RequestPolicy;
 import dev.llmproxy.eventbus.EventBus;
+import dev.llmproxy.core.audit.AuditLogger;
+import dev.llmproxy.core.auth.TokenService;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 
@@ -36,19 +38,28 @@ public final class ProxyEngine implements AutoCloseable {
     final String pathPrefix;
     /** Where instrumentation events go; null records nothing. */
     final EventBus eventBus;
+    /** Authorizes withering tokens; null forwards with the configured upstream key instead. */
+    final TokenService tokenService;
+    /** Records proxy denials worth auditing; never null. */
+    final AuditLogger audit;
 
-    /** An engine that publishes no events. */
+    /** An engine that publishes no events and checks no tokens. */
     public ProxyEngine(ProxySettings settings) {
-        this(settings, null);
+        this(settings, null, null, null);
     }
 
     /**
-     * @param eventBus receives one event per request that reached the upstream; null for none.
-     *                 The engine publishes to it but does not own it: the caller closes it.
+     * @param eventBus     receives one event per request that reached the upstream; null for none.
+     *                     The engine publishes to it but does not own it: the caller closes it.
+     * @param tokenService when set, every request needs a valid withering token and goes upstream
+     *                     with its project's key; null uses {@link ProxySettings#upstreamApiKey()}
+     * @param audit        receives denials for inactive projects and unavailable stores; null for none
      */
-    public ProxyEngine(ProxySettings settings, EventBus eventBus) {
+    public ProxyEngine(ProxySettings settings, EventBus eventBus, TokenService tokenService, AuditLogger audit) {
         this.settings = settings;
         this.eventBus = eventBus;
+        this.tokenService = tokenService;
+        this.audit = audit != null ? audit : AuditLogger.disabled();
         ProviderConfig provider = settings.provider();
         this.policy = new RequestPolicy(provider);
         List<URI> urls = provider.upstreams();

@@ -1,6 +1,10 @@
 package dev.llmproxy.core.proxy;
 
 import dev.llmproxy.core.ProxyError;
+import dev.llmproxy.core.audit.AuditEvent;
+import dev.llmproxy.core.auth.AuthResult;
+import dev.llmproxy.core.auth.TokenService;
+import dev.llmproxy.core.ratelimit.RateLimitDecision;
 import dev.llmproxy.core.route.PolicyViolation;
 import dev.llmproxy.core.route.PreflightResult;
 import io.netty.buffer.ByteBuf;
@@ -33,6 +37,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One proxied request, from its head arriving on the client connection until its response has
@@ -52,6 +57,9 @@ final class ProxyExchange {
 
     private static final AsciiString X_UPSTREAM_REQUEST_ID = AsciiString.cached("x-upstream-request-id");
     private static final String BEARER = "Bearer ";
+    private static final AsciiString X_RATELIMIT_LIMIT = AsciiString.cached("x-ratelimit-limit-requests");
+    private static final AsciiString X_RATELIMIT_REMAINING = AsciiString.cached("x-ratelimit-remaining-requests");
+    private static final AsciiString X_RATELIMIT_RESET = AsciiString.cached("x-ratelimit-reset-requests");
 
     private final ProxyHandler handler;
     private final ChannelHandlerContext ctx;
@@ -81,6 +89,8 @@ final class ProxyExchange {
     private boolean responseStarted;
     private boolean upstreamKeepAlive;
     private boolean closeClientAfterResponse;
+    /** Rate-limit state of the token, for response headers; null without a per-minute limit. */
+    private RateLimitDecision rateLimit;
 
     /** Arrival of the request head. */
     private final long startNanos;
@@ -187,11 +197,63 @@ final class ProxyExchange {
             respond(bodyViolation.error(), bodyViolation.message(), false);
             return;
         }
-        prepareUpstreamRequest();
+        TokenService tokens = engine.tokenService;
+        if (tokens == null) {
+            proceedUpstream(null);
+            return;
+        }
+        CompletableFuture<AuthResult> auth = tokens.authorize(request.headers().get(HttpHeaderNames.AUTHORIZATION))
+                .toCompletableFuture();
+        if (auth.isDone()) {
+            onAuthorized(auth.getNow(null), null); // cached token: no thread hop
+            return;
+        }
+        overheadNanos += System.nanoTime() - markNanos;
+        auth.whenComplete((result, error) -> ctx.executor().execute(() -> {
+            markNanos = System.nanoTime();
+            onAuthorized(result, error);
+        }));
+    }
+
+    private void onAuthorized(AuthResult result, Throwable error) {
+        if (finished) {
+            return; // the client left while the token was being looked up
+        }
+        if (error != null || result == null) {
+            auditDenial("service_unavailable", null, null);
+            respond(ProxyError.SERVICE_UNAVAILABLE, "Authorization is temporarily unavailable; try again shortly",
+                    false);
+            return;
+        }
+        rateLimit = result.rateLimit();
+        if (!result.isAllowed()) {
+            ProxyError e = result.error();
+            if (e == ProxyError.PROJECT_INACTIVE || e == ProxyError.SERVICE_UNAVAILABLE) {
+                auditDenial(e.code(), result.project() == null ? null : result.project().id(),
+                        result.token() == null ? null : result.token().id());
+            }
+            respond(e, result.message(), false);
+            return;
+        }
+        proceedUpstream(result);
+    }
+
+    private void auditDenial(String reason, String projectId, String tokenId) {
+        engine.audit.record(AuditEvent.builder("proxy", "proxy.denied", AuditEvent.Outcome.FAILURE)
+                .reason(reason).clientIp(peerAddress(ctx.channel().remoteAddress())).requestId(requestId)
+                .projectId(projectId).tokenId(tokenId)
+                .detail("method", request.method().name()).detail("path", path).build());
+    }
+
+    private void proceedUpstream(AuthResult auth) {
+        prepareUpstreamRequest(auth == null ? engine.settings.upstreamApiKey() : auth.project().apiKey());
         if (engine.eventBus != null) {
             recorder = new ExchangeRecorder(engine.eventBus, engine.settings.eventMaxRequestBodyBytes(),
                     engine.settings.eventMaxResponseBodyBytes(), startNanos, requestId, request.method().name(), path,
                     upstreamHeaders, body);
+            if (auth != null) {
+                recorder.onAuthorized(auth.project().id(), auth.token().id());
+            }
         }
         targetIndex = engine.selectTarget(0);
         acquire(true);
@@ -214,7 +276,7 @@ final class ProxyExchange {
      * dropped, the real peer address is added, and the client's credentials are replaced by the
      * upstream key.
      */
-    private void prepareUpstreamRequest() {
+    private void prepareUpstreamRequest(String upstreamKey) {
         HttpHeaders h = request.headers();
         ProxyHeaders.stripHopByHop(h);
         ProxyHeaders.stripClientIpHeaders(h);
@@ -225,9 +287,8 @@ final class ProxyExchange {
             h.set(ProxyHeaders.X_FORWARDED_FOR, peer);
             h.set(ProxyHeaders.X_REAL_IP, peer);
         }
-        String key = engine.settings.upstreamApiKey();
-        if (key != null) {
-            h.set(HttpHeaderNames.AUTHORIZATION, BEARER + key);
+        if (upstreamKey != null) {
+            h.set(HttpHeaderNames.AUTHORIZATION, BEARER + upstreamKey);
         }
         h.set(ProxyHeaders.X_REQUEST_ID, requestId);
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, body == null ? 0 : body.readableBytes());
@@ -345,6 +406,7 @@ final class ProxyExchange {
         }
         overheadNanos += System.nanoTime() - headArrived;
         h.set(ProxyHeaders.X_OVERHEAD_US, Long.toString(overheadNanos / 1000));
+        applyRateLimitHeaders(h);
         if (recorder != null) {
             recorder.onResponseHead(response);
         }
@@ -512,6 +574,7 @@ final class ProxyExchange {
         }
         overheadNanos += System.nanoTime() - markNanos;
         h.set(ProxyHeaders.X_OVERHEAD_US, Long.toString(overheadNanos / 1000));
+        applyRateLimitHeaders(h);
         boolean closeAfter = close || !keepAlive;
         if (closeAfter) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -539,6 +602,20 @@ final class ProxyExchange {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** OpenAI-style {@code x-ratelimit-*} headers, and {@code Retry-After} on a refusal. */
+    private void applyRateLimitHeaders(HttpHeaders h) {
+        RateLimitDecision d = rateLimit;
+        if (d == null) {
+            return;
+        }
+        h.set(X_RATELIMIT_LIMIT, Integer.toString(d.limit()));
+        h.set(X_RATELIMIT_REMAINING, Integer.toString(d.remaining()));
+        h.set(X_RATELIMIT_RESET, Math.max(0, (d.resetMillis() + 999) / 1000) + "s");
+        if (!d.allowed()) {
+            h.set(HttpHeaderNames.RETRY_AFTER, Long.toString(d.retryAfterSeconds()));
+        }
+    }
 
     private boolean mayHaveBody(HttpResponse response) {
         int code = response.status().code();
