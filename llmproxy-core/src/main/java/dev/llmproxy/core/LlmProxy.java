@@ -11,6 +11,7 @@ import dev.llmproxy.eventbus.Event;
 import dev.llmproxy.eventbus.EventBus;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -29,9 +30,12 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The embeddable LLM proxy. Build one with {@link #builder()}, then either {@link #start()} its
@@ -50,7 +54,8 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  *
  * <p>The standalone server's pipeline is {@code HttpServerCodec → IdleStateHandler →
- * ProxyHandler (/v1/*) → LocalEndpointsHandler (/health, /ready, /live, 404)}. Thread-safe;
+ * ProxyHandler (/v1/*) → route handlers (e.g. /manage/*) → LocalEndpointsHandler (/health,
+ * /ready, /live, 404)}. Thread-safe;
  * start and stop at most once each.
  */
 public final class LlmProxy implements AutoCloseable {
@@ -67,8 +72,12 @@ public final class LlmProxy implements AutoCloseable {
     private Channel serverChannel;
     private volatile boolean stopping;
 
-    private LlmProxy(ProxySettings settings, EventBus eventBus, TokenService tokenService, AuditLogger audit) {
+    private final List<Supplier<ChannelHandler>> routes;
+
+    private LlmProxy(ProxySettings settings, EventBus eventBus, TokenService tokenService, AuditLogger audit,
+                     List<Supplier<ChannelHandler>> routes) {
         this.settings = settings;
+        this.routes = List.copyOf(routes);
         this.engine = new ProxyEngine(settings, eventBus, tokenService, audit);
     }
 
@@ -127,6 +136,9 @@ public final class LlmProxy implements AutoCloseable {
                                 .setMaxChunkSize(64 * 1024)));
                         p.addLast("client-idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
                         p.addLast("proxy", engine.newHandler());
+                        for (int i = 0; i < routes.size(); i++) {
+                            p.addLast("routes-" + i, routes.get(i).get());
+                        }
                         p.addLast("local-endpoints", new LocalEndpointsHandler(VERSION, () -> !stopping));
                     }
                 });
@@ -223,6 +235,7 @@ public final class LlmProxy implements AutoCloseable {
         private EventBus eventBus;
         private TokenService tokenService;
         private AuditLogger auditLogger;
+        private final List<Supplier<ChannelHandler>> routes = new ArrayList<>();
         private int eventMaxRequestBodyBytes = Event.DEFAULT_MAX_REQUEST_BODY_BYTES;
         private int eventMaxResponseBodyBytes = Event.DEFAULT_MAX_RESPONSE_BODY_BYTES;
 
@@ -347,6 +360,17 @@ public final class LlmProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Adds a handler for other routes to the standalone server's pipeline (e.g. the management
+         * API), after the proxy handler and before the health endpoints. {@code factory} makes
+         * one handler per connection; the handler must pass requests it does not own to the next
+         * handler, as {@link ProxyHandler} does. Handlers are placed in the order added.
+         */
+        public Builder route(Supplier<ChannelHandler> factory) {
+            routes.add(Objects.requireNonNull(factory, "factory"));
+            return this;
+        }
+
         /** Where proxy denials for inactive projects and unavailable stores are audited. */
         public Builder auditLogger(AuditLogger audit) {
             this.auditLogger = audit;
@@ -368,7 +392,7 @@ public final class LlmProxy implements AutoCloseable {
             return new LlmProxy(new ProxySettings(listen, provider, upstreamApiKey, pathPrefix, maxRequestBodyBytes,
                     maxHeaderBytes, maxInitialLineBytes, clientIdleTimeout, ioThreads, maxIdlePerUpstream,
                     eventMaxRequestBodyBytes, eventMaxResponseBodyBytes, upstreamTrustedCertificates), eventBus,
-                    tokenService, auditLogger);
+                    tokenService, auditLogger, routes);
         }
     }
 }

@@ -358,8 +358,7 @@ public final class TokenService implements AutoCloseable {
         return refill.thenCompose(v -> takeFromLease(e));
     }
 
-    private void onRemoval(String hash, CompletableFuture<Entry> value, RemovalCause cause) {
-        Entry e = value == null ? null : value.getNow(null);
+    private void onRemoval(String hash, Entry e, RemovalCause cause) {
         if (e == null) {
             return;
         }
