@@ -335,7 +335,9 @@ public final class TokenService implements AutoCloseable {
         CompletableFuture<Void> refill;
         synchronized (e) {
             refill = e.refill;
-            if (refill == null) {
+            // A finished refill whose clean-up has not run yet is as good as none: chaining on it
+            // would re-enter this method synchronously, over and over.
+            if (refill == null || refill.isDone()) {
                 refill = CompletableFuture.runAsync(() -> {
                     long granted = tokens.reserveRequests(e.token.id(), settings.quotaLease());
                     if (granted == 0) {

@@ -33,6 +33,9 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
@@ -54,6 +57,8 @@ import java.util.concurrent.CompletableFuture;
  * straight to the client channel, which releases them once written.
  */
 final class ProxyExchange {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
 
     private static final AsciiString X_UPSTREAM_REQUEST_ID = AsciiString.cached("x-upstream-request-id");
     private static final String BEARER = "Bearer ";
@@ -202,8 +207,14 @@ final class ProxyExchange {
             proceedUpstream(null);
             return;
         }
-        CompletableFuture<AuthResult> auth = tokens.authorize(request.headers().get(HttpHeaderNames.AUTHORIZATION))
-                .toCompletableFuture();
+        CompletableFuture<AuthResult> auth;
+        try {
+            auth = tokens.authorize(request.headers().get(HttpHeaderNames.AUTHORIZATION)).toCompletableFuture();
+        } catch (RuntimeException e) {
+            log.warn("token authorization failed for request {}", requestId, e);
+            onAuthorized(null, e);
+            return;
+        }
         if (auth.isDone()) {
             onAuthorized(auth.getNow(null), null); // cached token: no thread hop
             return;
@@ -220,6 +231,9 @@ final class ProxyExchange {
             return; // the client left while the token was being looked up
         }
         if (error != null || result == null) {
+            if (error != null) {
+                log.warn("token authorization failed for request {}: {}", requestId, error.toString());
+            }
             auditDenial("service_unavailable", null, null);
             respond(ProxyError.SERVICE_UNAVAILABLE, "Authorization is temporarily unavailable; try again shortly",
                     false);
