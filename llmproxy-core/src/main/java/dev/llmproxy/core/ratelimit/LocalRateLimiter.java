@@ -19,7 +19,14 @@ public final class LocalRateLimiter implements RateLimiter {
 
     static final long WINDOW_MILLIS = 60_000;
 
-    private final Cache<String, Log> state;
+    /**
+     * Up to this limit the exact sliding log is kept ({@code rpm} timestamps, 80 KB at most);
+     * above it, 60 one-second buckets bound the memory, and a window may then hold up to one
+     * second's worth of requests more than the limit.
+     */
+    public static final int MAX_EXACT_RPM = 10_000;
+
+    private final Cache<String, Window> state;
     private final LongSupplier clockMillis;
 
     public LocalRateLimiter() {
@@ -48,16 +55,24 @@ public final class LocalRateLimiter implements RateLimiter {
         }
         long now = clockMillis.getAsLong();
         RateLimitDecision[] out = new RateLimitDecision[1];
-        state.asMap().compute(key, (k, log) -> {
-            Log l = log == null || log.times.length != rpm ? new Log(rpm) : log;
-            out[0] = l.tryAcquire(now);
-            return l;
+        state.asMap().compute(key, (k, window) -> {
+            Window w = window == null || window.limit() != rpm
+                    ? (rpm <= MAX_EXACT_RPM ? new Log(rpm) : new Buckets(rpm)) : window;
+            out[0] = w.tryAcquire(now);
+            return w;
         });
         return out[0];
     }
 
-    /** Ring buffer of the last {@code rpm} allowed request times; guarded by {@code compute}. */
-    private static final class Log {
+    /** Per-key state; always used under {@code Map.compute}, so never concurrently. */
+    private interface Window {
+        int limit();
+
+        RateLimitDecision tryAcquire(long now);
+    }
+
+    /** Ring buffer of the last {@code rpm} allowed request times: exact. */
+    private static final class Log implements Window {
         final long[] times;
         int next;   // slot of the oldest entry, overwritten by the next allowed request
         int count;  // filled slots
@@ -66,7 +81,13 @@ public final class LocalRateLimiter implements RateLimiter {
             this.times = new long[rpm];
         }
 
-        RateLimitDecision tryAcquire(long clock) {
+        @Override
+        public int limit() {
+            return times.length;
+        }
+
+        @Override
+        public RateLimitDecision tryAcquire(long clock) {
             int rpm = times.length;
             // Entries must be non-decreasing for the binary search; a wall clock stepping back
             // is treated as standing still.
@@ -95,6 +116,46 @@ public final class LocalRateLimiter implements RateLimiter {
             int inWindow = count - lo;
             long oldestInWindow = times[(oldest + lo) % rpm];
             return new RateLimitDecision(true, rpm, rpm - inWindow, oldestInWindow + WINDOW_MILLIS - now, 0, false);
+        }
+    }
+
+    /** Allowed requests counted per second over the last 60 seconds: bounded memory for huge limits. */
+    private static final class Buckets implements Window {
+        final int rpm;
+        final long[] second = new long[60];
+        final int[] count = new int[60];
+
+        Buckets(int rpm) {
+            this.rpm = rpm;
+        }
+
+        @Override
+        public int limit() {
+            return rpm;
+        }
+
+        @Override
+        public RateLimitDecision tryAcquire(long now) {
+            long nowSec = now / 1000;
+            long used = 0;
+            long oldestSec = nowSec;
+            for (int i = 0; i < 60; i++) {
+                if (second[i] > nowSec - 60 && count[i] > 0) {
+                    used += count[i];
+                    oldestSec = Math.min(oldestSec, second[i]);
+                }
+            }
+            long resetMillis = (oldestSec + 60) * 1000 - now;
+            if (used >= rpm) {
+                return new RateLimitDecision(false, rpm, 0, resetMillis, Math.max(1, resetMillis), false);
+            }
+            int slot = (int) (nowSec % 60);
+            if (second[slot] != nowSec) {
+                second[slot] = nowSec;
+                count[slot] = 0;
+            }
+            count[slot]++;
+            return new RateLimitDecision(true, rpm, (int) (rpm - used - 1), resetMillis, 0, false);
         }
     }
 }

@@ -60,4 +60,20 @@ class LocalRateLimiterTest {
         }
         assertThat(worst).isEqualTo(rpm);
     }
+
+    @Test
+    void hugeLimits_useBoundedMemory_andStillRefuseBeyondTheLimit() {
+        int rpm = 50_000; // above MAX_EXACT_RPM: per-second buckets
+        int allowed = 0;
+        for (int i = 0; i < 60_000; i++) {
+            if (i % 1000 == 0) {
+                now.addAndGet(1000);
+            }
+            if (limiter.acquireNow("big", rpm).allowed()) {
+                allowed++;
+            }
+        }
+        assertThat(allowed).isEqualTo(rpm);
+        assertThat(limiter.acquireNow("max", Integer.MAX_VALUE).allowed()).isTrue();
+    }
 }
