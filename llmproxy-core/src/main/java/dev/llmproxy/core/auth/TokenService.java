@@ -182,11 +182,29 @@ public final class TokenService implements AutoCloseable {
                 .thenCompose(stage -> stage);
     }
 
-    /** Counts a response served from the cache for {@code tokenId} (not against its quota). */
-    public void recordCacheHit(String tokenId) {
-        Usage u = usage.computeIfAbsent(tokenId, k -> new Usage());
+    /**
+     * Counts a response served from the cache for an allowed request: it does not count against
+     * the token's quota, so the request {@link #authorize} took is given back, and the token's
+     * {@code cache_hit_count} goes up.
+     */
+    public void recordCacheHit(AuthResult allowed) {
+        TokenRecord t = allowed.token();
+        Usage u = usage.computeIfAbsent(t.id(), k -> new Usage());
         u.cacheHits.incrementAndGet();
         u.lastUsedMillis = clock.millis();
+        if (t.isUnlimited()) {
+            u.requests.decrementAndGet();
+            return;
+        }
+        String hash = hashById.get(t.id());
+        CompletableFuture<Entry> cached = hash == null ? null : cache.getIfPresent(hash);
+        Entry e = cached == null ? null : cached.getNow(null);
+        if (e != null && !e.retired) {
+            e.lease.incrementAndGet();
+            e.exhausted = false;
+        } else {
+            blocking.execute(() -> tokens.returnRequests(t.id(), 1));
+        }
     }
 
     /** Forgets a token here and, with an invalidation bus, on every instance (revocation, edits). */
