@@ -3,6 +3,7 @@ package dev.llmproxy.core;
 import dev.llmproxy.core.audit.AuditLogger;
 import dev.llmproxy.core.auth.TokenService;
 import dev.llmproxy.core.health.LocalEndpointsHandler;
+import dev.llmproxy.core.metrics.PrometheusMetrics;
 import dev.llmproxy.core.proxy.ProxyEngine;
 import dev.llmproxy.core.proxy.ProxyHandler;
 import dev.llmproxy.core.proxy.Transports;
@@ -10,6 +11,7 @@ import dev.llmproxy.core.route.ProviderConfig;
 import dev.llmproxy.eventbus.Event;
 import dev.llmproxy.eventbus.EventBus;
 import io.netty.bootstrap.ServerBootstrap;
+import io.prometheus.client.CollectorRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
@@ -62,6 +64,20 @@ public final class LlmProxy implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LlmProxy.class);
 
+    /** simpleclient is an optional dependency: metrics default to on only when it is present. */
+    private static final boolean PROMETHEUS_ON_CLASSPATH = isPresent("io.prometheus.client.CollectorRegistry")
+            && isPresent("io.prometheus.client.hotspot.StandardExports")
+            && isPresent("io.prometheus.client.exporter.common.TextFormat");
+
+    private static boolean isPresent(String className) {
+        try {
+            Class.forName(className, false, LlmProxy.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
     /** Version reported by {@code /health}. */
     public static final String VERSION = versionFromManifest();
 
@@ -73,12 +89,25 @@ public final class LlmProxy implements AutoCloseable {
     private volatile boolean stopping;
 
     private final List<Supplier<ChannelHandler>> routes;
+    private final PrometheusMetrics metrics;
 
     private LlmProxy(ProxySettings settings, EventBus eventBus, TokenService tokenService, AuditLogger audit,
-                     List<Supplier<ChannelHandler>> routes) {
+                     List<Supplier<ChannelHandler>> routes, boolean metricsEnabled) {
         this.settings = settings;
         this.routes = List.copyOf(routes);
         this.engine = new ProxyEngine(settings, eventBus, tokenService, audit);
+        if (metricsEnabled) {
+            this.metrics = new PrometheusMetrics(new CollectorRegistry(true), settings.provider().name(),
+                    eventBus == null ? null : eventBus::stats);
+            engine.metrics(metrics);
+        } else {
+            this.metrics = null;
+        }
+    }
+
+    /** The metrics of this proxy, or null when disabled ({@link Builder#metrics(boolean)}). */
+    public PrometheusMetrics metrics() {
+        return metrics;
     }
 
     public static Builder builder() {
@@ -139,7 +168,7 @@ public final class LlmProxy implements AutoCloseable {
                         for (int i = 0; i < routes.size(); i++) {
                             p.addLast("routes-" + i, routes.get(i).get());
                         }
-                        p.addLast("local-endpoints", new LocalEndpointsHandler(VERSION, () -> !stopping));
+                        p.addLast("local-endpoints", new LocalEndpointsHandler(VERSION, () -> !stopping, metrics));
                     }
                 });
         try {
@@ -236,6 +265,7 @@ public final class LlmProxy implements AutoCloseable {
         private TokenService tokenService;
         private AuditLogger auditLogger;
         private final List<Supplier<ChannelHandler>> routes = new ArrayList<>();
+        private boolean metricsEnabled = PROMETHEUS_ON_CLASSPATH;
         private int eventMaxRequestBodyBytes = Event.DEFAULT_MAX_REQUEST_BODY_BYTES;
         private int eventMaxResponseBodyBytes = Event.DEFAULT_MAX_RESPONSE_BODY_BYTES;
 
@@ -371,6 +401,20 @@ public final class LlmProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Prometheus metrics, served at {@code /metrics} and {@code /metrics/prometheus} by the
+         * standalone server ({@code ENABLE_METRICS}). Default: on when simpleclient is on the class
+         * path (the server bundles it). Each proxy has its own registry.
+         */
+        public Builder metrics(boolean enabled) {
+            if (enabled && !PROMETHEUS_ON_CLASSPATH) {
+                throw new IllegalStateException("metrics need io.prometheus:simpleclient, simpleclient_common and"
+                        + " simpleclient_hotspot on the class path");
+            }
+            this.metricsEnabled = enabled;
+            return this;
+        }
+
         /** Where proxy denials for inactive projects and unavailable stores are audited. */
         public Builder auditLogger(AuditLogger audit) {
             this.auditLogger = audit;
@@ -392,7 +436,7 @@ public final class LlmProxy implements AutoCloseable {
             return new LlmProxy(new ProxySettings(listen, provider, upstreamApiKey, pathPrefix, maxRequestBodyBytes,
                     maxHeaderBytes, maxInitialLineBytes, clientIdleTimeout, ioThreads, maxIdlePerUpstream,
                     eventMaxRequestBodyBytes, eventMaxResponseBodyBytes, upstreamTrustedCertificates), eventBus,
-                    tokenService, auditLogger, routes);
+                    tokenService, auditLogger, routes, metricsEnabled);
         }
     }
 }

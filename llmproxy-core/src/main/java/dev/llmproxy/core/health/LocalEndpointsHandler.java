@@ -3,6 +3,8 @@ package dev.llmproxy.core.health;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.llmproxy.core.ProxyError;
+import dev.llmproxy.core.metrics.PrometheusMetrics;
+import io.prometheus.client.exporter.common.TextFormat;
 import dev.llmproxy.core.proxy.ErrorResponses;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
@@ -27,13 +29,15 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.function.BooleanSupplier;
 
 /**
  * The last handler of the standalone server's pipeline: answers {@code /health} (liveness with
- * version), {@code /live}, {@code /ready} (200 only while {@code readiness} says so, 503 otherwise)
- * and a JSON 404 for anything else that no earlier handler took. Request bodies of these
+ * version), {@code /live}, {@code /ready} (200 only while {@code readiness} says so, 503 otherwise),
+ * {@code /metrics} and {@code /metrics/prometheus} when metrics are on, and a JSON 404 for
+ * anything else that no earlier handler took. Request bodies of these
  * requests are read and discarded. Also closes client connections that went idle.
  *
  * <p>Stateless apart from the current request; one instance per channel.
@@ -44,11 +48,17 @@ public final class LocalEndpointsHandler extends ChannelInboundHandlerAdapter {
 
     private final String version;
     private final BooleanSupplier readiness;
+    private final PrometheusMetrics metrics;
     private HttpRequest current;
 
-    public LocalEndpointsHandler(String version, BooleanSupplier readiness) {
+    /**
+     * @param metrics serves {@code /metrics} (JSON) and {@code /metrics/prometheus}; null answers
+     *                them 404 ({@code ENABLE_METRICS=false})
+     */
+    public LocalEndpointsHandler(String version, BooleanSupplier readiness, PrometheusMetrics metrics) {
         this.version = version;
         this.readiness = readiness;
+        this.metrics = metrics;
     }
 
     @Override
@@ -87,14 +97,64 @@ public final class LocalEndpointsHandler extends ChannelInboundHandlerAdapter {
                 response = json(ctx, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
                         ready ? "ready" : "not_ready");
                 break;
+            case "/metrics":
+                if (metrics != null) {
+                    response = metricsJson(ctx);
+                    break;
+                }
+                response = notFound(ctx, request, path);
+                break;
+            case "/metrics/prometheus":
+                if (metrics != null) {
+                    byte[] text = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+                    response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                            ctx.alloc().buffer(text.length).writeBytes(text));
+                    response.headers().set(HttpHeaderNames.CONTENT_TYPE, TextFormat.CONTENT_TYPE_004)
+                            .setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
+                    break;
+                }
+                response = notFound(ctx, request, path);
+                break;
             default:
-                response = ErrorResponses.of(ctx.alloc(), ProxyError.ENDPOINT_NOT_FOUND,
-                        "No route for " + request.method() + " " + sanitize(path), null);
-                response.setStatus(HttpResponseStatus.NOT_FOUND);
+                response = notFound(ctx, request, path);
         }
         if (HttpMethod.HEAD.equals(request.method())) {
             response.content().clear();
         }
+        finishResponse(ctx, request, response);
+    }
+
+    private static FullHttpResponse notFound(ChannelHandlerContext ctx, HttpRequest request, String path) {
+        FullHttpResponse response = ErrorResponses.of(ctx.alloc(), ProxyError.ENDPOINT_NOT_FOUND,
+                        "No route for " + request.method() + " " + sanitize(path), null);
+        response.setStatus(HttpResponseStatus.NOT_FOUND);
+        return response;
+    }
+
+    private FullHttpResponse metricsJson(ChannelHandlerContext ctx) {
+        ByteBuf buf = ctx.alloc().buffer(256);
+        try (OutputStream out = new ByteBufOutputStream(buf); JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            for (var e : new java.util.TreeMap<>(metrics.summary()).entrySet()) {
+                g.writeFieldName(e.getKey());
+                if (e.getValue() instanceof Double) {
+                    g.writeNumber(e.getValue().doubleValue());
+                } else {
+                    g.writeNumber(e.getValue().longValue());
+                }
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            buf.release();
+            throw new UncheckedIOException(e);
+        }
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, buf);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, buf.readableBytes());
+        return r;
+    }
+
+    private static void finishResponse(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         response.setProtocolVersion(request.protocolVersion());
         if (!keepAlive) {

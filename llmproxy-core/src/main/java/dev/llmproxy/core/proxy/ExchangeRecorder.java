@@ -1,5 +1,6 @@
 package dev.llmproxy.core.proxy;
 
+import dev.llmproxy.core.metrics.ProxyMetrics;
 import dev.llmproxy.core.openai.OpenAiJson;
 import dev.llmproxy.eventbus.Body;
 import dev.llmproxy.eventbus.BodyCapture;
@@ -112,9 +113,14 @@ final class ExchangeRecorder {
      *                              {@code upstream_timeout})
      * @param statusWithoutResponse the status the client got when the upstream sent no head
      */
-    void complete(String outcome, int statusWithoutResponse) {
+    void complete(String outcome, int statusWithoutResponse, ProxyMetrics metrics) {
         try {
-            bus.publish(buildEvent(outcome, statusWithoutResponse));
+            Event event = buildEvent(outcome, statusWithoutResponse);
+            if (event.promptTokens() != null || event.completionTokens() != null) {
+                metrics.tokens(projectId, event.model(), event.promptTokens() == null ? 0 : event.promptTokens(),
+                        event.completionTokens() == null ? 0 : event.completionTokens());
+            }
+            bus.publish(event);
         } catch (RuntimeException e) {
             // Telemetry must never break a request.
             log.warn("could not record event for request {}: {}", requestId, e.toString());

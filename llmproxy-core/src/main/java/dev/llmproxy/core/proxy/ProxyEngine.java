@@ -6,6 +6,7 @@ import dev.llmproxy.core.route.RequestPolicy;
 import dev.llmproxy.eventbus.EventBus;
 import dev.llmproxy.core.audit.AuditLogger;
 import dev.llmproxy.core.auth.TokenService;
+import dev.llmproxy.core.metrics.ProxyMetrics;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 
@@ -42,6 +43,8 @@ public final class ProxyEngine implements AutoCloseable {
     final TokenService tokenService;
     /** Records proxy denials worth auditing; never null. */
     final AuditLogger audit;
+    /** Traffic metrics; never null. */
+    volatile ProxyMetrics metrics = ProxyMetrics.NOOP;
 
     /** An engine that publishes no events and checks no tokens. */
     public ProxyEngine(ProxySettings settings) {
@@ -89,6 +92,11 @@ public final class ProxyEngine implements AutoCloseable {
                     + (trustedCertificates != null ? " with trusted certificates " + trustedCertificates : "")
                     + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Where traffic metrics go (default: nowhere). */
+    public void metrics(ProxyMetrics metrics) {
+        this.metrics = metrics == null ? ProxyMetrics.NOOP : metrics;
     }
 
     /** A handler for one client connection; add it after an {@code HttpServerCodec}. */

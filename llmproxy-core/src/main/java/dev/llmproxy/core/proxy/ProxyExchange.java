@@ -94,6 +94,10 @@ final class ProxyExchange {
     private boolean responseStarted;
     private boolean upstreamKeepAlive;
     private boolean closeClientAfterResponse;
+    /** Status the client was (or is being) sent; 0 until a response head went out. */
+    private int sentStatus;
+    private long firstByteNanos = -1;
+    private boolean upstreamAnswered;
     /** Rate-limit state of the token, for response headers; null without a per-minute limit. */
     private RateLimitDecision rateLimit;
 
@@ -424,12 +428,17 @@ final class ProxyExchange {
         if (recorder != null) {
             recorder.onResponseHead(response);
         }
+        sentStatus = response.status().code();
+        upstreamAnswered = true;
         ctx.write(response, ctx.voidPromise());
     }
 
     void onResponseContent(HttpContent content) {
         if (recorder != null) {
             recorder.onResponseContent(content.content()); // before the write hands the buffer on
+        }
+        if (firstByteNanos < 0 && content.content().isReadable()) {
+            firstByteNanos = System.nanoTime();
         }
         if (!(content instanceof LastHttpContent)) {
             ctx.write(content, ctx.voidPromise());
@@ -540,7 +549,7 @@ final class ProxyExchange {
         ExchangeRecorder r = recorder;
         if (r != null) {
             recorder = null;
-            r.complete(outcome, statusWithoutResponse);
+            r.complete(outcome, statusWithoutResponse, engine.metrics);
         }
     }
 
@@ -572,6 +581,9 @@ final class ProxyExchange {
      * the request body is still unread, because the connection cannot be reused then.
      */
     private void respond(ProxyError error, String message, boolean close) {
+        if (!finished) {
+            engine.metrics.proxyError(error);
+        }
         FullHttpResponse response = ErrorResponses.of(ctx.alloc(), error, message, requestId);
         sendLocal(response, close);
     }
@@ -596,6 +608,7 @@ final class ProxyExchange {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         response.setProtocolVersion(request.protocolVersion());
+        sentStatus = response.status().code();
         ChannelFuture f = ctx.writeAndFlush(response);
         if (closeAfter) {
             f.addListener(ChannelFutureListener.CLOSE);
@@ -608,6 +621,11 @@ final class ProxyExchange {
             return;
         }
         finished = true;
+        if (sentStatus != 0) {
+            long now = System.nanoTime();
+            engine.metrics.requestCompleted(sentStatus, now - startNanos,
+                    firstByteNanos < 0 ? -1 : firstByteNanos - startNanos, upstreamAnswered);
+        }
         if (body != null) {
             body.release();
             body = null;

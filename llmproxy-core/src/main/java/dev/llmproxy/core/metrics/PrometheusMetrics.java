@@ -1,0 +1,228 @@
+package dev.llmproxy.core.metrics;
+
+import dev.llmproxy.core.ProxyError;
+import dev.llmproxy.eventbus.EventBusStats;
+import io.prometheus.client.Collector;
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.Counter;
+import io.prometheus.client.GaugeMetricFamily;
+import io.prometheus.client.CounterMetricFamily;
+import io.prometheus.client.Histogram;
+import io.prometheus.client.exporter.common.TextFormat;
+import io.prometheus.client.hotspot.GarbageCollectorExports;
+import io.prometheus.client.hotspot.MemoryPoolsExports;
+import io.prometheus.client.hotspot.StandardExports;
+import io.prometheus.client.hotspot.ThreadExports;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+/**
+ * {@link ProxyMetrics} exported in the Prometheus text format ({@code /metrics/prometheus}) and as
+ * the original's JSON summary ({@code /metrics}). Metric names follow the seed documents: the
+ * {@code llm_proxy_*} counters and JVM stand-ins for the Go runtime gauges, plus
+ * {@code llm_requests_total{provider,status}}, latency and time-to-first-token histograms with
+ * buckets suited to LLM calls (up to 5 minutes), token counters per project and model, and event
+ * bus counters.
+ *
+ * <p><b>Cardinality:</b> labels never carry a path, token or request id. Project and model labels
+ * are capped at {@value #MAX_LABEL_VALUES} distinct values each; later values are reported as
+ * {@code other}, so a client inventing model names cannot blow up the series count.
+ *
+ * <p>Registers into the given registry (never the global default). Thread-safe; the recording
+ * methods are lock-free.
+ */
+public final class PrometheusMetrics implements ProxyMetrics {
+
+    static final int MAX_LABEL_VALUES = 200;
+
+    private static final double[] DURATION_BUCKETS = {
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300};
+    private static final double[] TTFT_BUCKETS = {
+            0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30};
+
+    private final CollectorRegistry registry;
+    private final String provider;
+    private final long startNanos = System.nanoTime();
+
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    private final LongAdder cacheHits = new LongAdder();
+    private final LongAdder cacheMisses = new LongAdder();
+    private final LongAdder cacheBypass = new LongAdder();
+    private final LongAdder cacheStores = new LongAdder();
+
+    private final Counter requestsByStatus;
+    private final Counter proxyErrors;
+    private final Counter tokens;
+    private final Histogram duration;
+    private final Histogram ttft;
+    private final Map<String, Boolean> projectLabels = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> modelLabels = new ConcurrentHashMap<>();
+
+    /**
+     * @param registry    where the metrics are registered
+     * @param provider    the {@code provider} label (the provider profile's name)
+     * @param eventBus    event bus counters to export at scrape time, or null
+     */
+    public PrometheusMetrics(CollectorRegistry registry, String provider, Supplier<EventBusStats> eventBus) {
+        this.registry = registry;
+        this.provider = provider;
+        this.requestsByStatus = Counter.build("llm_requests_total", "Proxied requests by provider and status code")
+                .labelNames("provider", "status").register(registry);
+        this.proxyErrors = Counter.build("llm_proxy_errors_by_code_total", "Errors the proxy answered itself, by code")
+                .labelNames("code").register(registry);
+        this.tokens = Counter.build("llm_tokens_total", "Tokens by project, model and type (prompt or completion)")
+                .labelNames("project", "model", "type").register(registry);
+        this.duration = Histogram.build("llm_request_duration_seconds", "Request duration, head to last byte")
+                .labelNames("provider").buckets(DURATION_BUCKETS).register(registry);
+        this.ttft = Histogram.build("llm_time_to_first_token_seconds", "Time to the first response body byte")
+                .labelNames("provider").buckets(TTFT_BUCKETS).register(registry);
+        new SeedCounters(eventBus).register(registry);
+        new StandardExports().register(registry);
+        new MemoryPoolsExports().register(registry);
+        new GarbageCollectorExports().register(registry);
+        new ThreadExports().register(registry);
+    }
+
+    @Override
+    public void requestCompleted(int status, long durationNanos, long ttftNanos, boolean upstream) {
+        requests.increment();
+        if (status >= 400) {
+            errors.increment();
+        }
+        requestsByStatus.labels(provider, statusLabel(status)).inc();
+        duration.labels(provider).observe(durationNanos / 1e9);
+        if (ttftNanos >= 0) {
+            ttft.labels(provider).observe(ttftNanos / 1e9);
+        }
+    }
+
+    @Override
+    public void proxyError(ProxyError error) {
+        proxyErrors.labels(error.code()).inc();
+    }
+
+    @Override
+    public void tokens(String projectId, String model, long promptTokens, long completionTokens) {
+        String project = bounded(projectLabels, projectId == null ? "none" : projectId);
+        String m = bounded(modelLabels, model == null ? "unknown" : model);
+        if (promptTokens > 0) {
+            tokens.labels(project, m, "prompt").inc(promptTokens);
+        }
+        if (completionTokens > 0) {
+            tokens.labels(project, m, "completion").inc(completionTokens);
+        }
+    }
+
+    @Override
+    public void cache(String outcome) {
+        switch (outcome) {
+            case "hit", "conditional-hit" -> cacheHits.increment();
+            case "miss" -> cacheMisses.increment();
+            case "bypass" -> cacheBypass.increment();
+            case "stored" -> cacheStores.increment();
+            default -> { }
+        }
+    }
+
+    /** The Prometheus text exposition (format 0.0.4). */
+    public String scrape() {
+        StringWriter out = new StringWriter(16 * 1024);
+        try {
+            TextFormat.write004(out, registry.metricFamilySamples());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    /** The original's JSON summary served at {@code /metrics}. */
+    public Map<String, Number> summary() {
+        return Map.of("uptime_seconds", uptimeSeconds(), "request_count", requests.sum(),
+                "error_count", errors.sum(), "cache_hits", cacheHits.sum(), "cache_misses", cacheMisses.sum(),
+                "cache_bypass", cacheBypass.sum(), "cache_stores", cacheStores.sum());
+    }
+
+    private double uptimeSeconds() {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /** Status codes are a small, fixed set; anything odd is folded to keep the label bounded. */
+    private static String statusLabel(int status) {
+        return status >= 100 && status <= 599 ? Integer.toString(status) : "other";
+    }
+
+    private static String bounded(Map<String, Boolean> seen, String value) {
+        if (seen.containsKey(value)) {
+            return value;
+        }
+        if (seen.size() >= MAX_LABEL_VALUES) {
+            return "other";
+        }
+        seen.putIfAbsent(value, Boolean.TRUE);
+        return value;
+    }
+
+    /** The seed's unlabelled counters and runtime gauges, read at scrape time. */
+    private final class SeedCounters extends Collector {
+        private final Supplier<EventBusStats> eventBus;
+
+        SeedCounters(Supplier<EventBusStats> eventBus) {
+            this.eventBus = eventBus;
+        }
+
+        @Override
+        public List<MetricFamilySamples> collect() {
+            List<MetricFamilySamples> out = new ArrayList<>();
+            out.add(new GaugeMetricFamily("llm_proxy_uptime_seconds", "Time since the server started", uptimeSeconds()));
+            out.add(new CounterMetricFamily("llm_proxy_requests_total", "Total number of proxy requests", requests.sum()));
+            out.add(new CounterMetricFamily("llm_proxy_errors_total", "Total number of proxy errors", errors.sum()));
+            out.add(new CounterMetricFamily("llm_proxy_cache_hits_total", "Total number of cache hits", cacheHits.sum()));
+            out.add(new CounterMetricFamily("llm_proxy_cache_misses_total", "Total number of cache misses",
+                    cacheMisses.sum()));
+            out.add(new CounterMetricFamily("llm_proxy_cache_bypass_total", "Total number of cache bypasses",
+                    cacheBypass.sum()));
+            out.add(new CounterMetricFamily("llm_proxy_cache_stores_total", "Total number of cache stores",
+                    cacheStores.sum()));
+            // JVM stand-ins for the seed's Go runtime gauges.
+            out.add(new GaugeMetricFamily("llm_proxy_goroutines", "Live JVM threads (stand-in for goroutines)",
+                    ManagementFactory.getThreadMXBean().getThreadCount()));
+            MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+            out.add(new GaugeMetricFamily("llm_proxy_memory_heap_alloc_bytes", "Heap bytes in use", heap.getUsed()));
+            out.add(new GaugeMetricFamily("llm_proxy_memory_heap_sys_bytes", "Heap bytes committed by the JVM",
+                    heap.getCommitted()));
+            out.add(new GaugeMetricFamily("llm_proxy_memory_heap_idle_bytes", "Committed heap bytes not in use",
+                    Math.max(0, heap.getCommitted() - heap.getUsed())));
+            long gcRuns = 0;
+            long gcMillis = 0;
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                gcRuns += Math.max(0, gc.getCollectionCount());
+                gcMillis += Math.max(0, gc.getCollectionTime());
+            }
+            out.add(new CounterMetricFamily("llm_proxy_gc_runs_total", "Total number of GC runs", gcRuns));
+            out.add(new CounterMetricFamily("llm_proxy_gc_pause_total_seconds", "Total GC time in seconds",
+                    gcMillis / 1000.0));
+            EventBusStats s = eventBus == null ? null : eventBus.get();
+            if (s != null) {
+                out.add(new CounterMetricFamily("llm_proxy_events_published_total",
+                        "Instrumentation events handed to the event bus backend", s.published()));
+                out.add(new CounterMetricFamily("llm_proxy_events_dropped_total",
+                        "Instrumentation events dropped (buffer full or backend down)", s.dropped()));
+                out.add(new GaugeMetricFamily("llm_proxy_event_queue_depth", "Events waiting to be published",
+                        s.queueDepth()));
+            }
+            return out;
+        }
+    }
+}
