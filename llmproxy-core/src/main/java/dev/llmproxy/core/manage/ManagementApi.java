@@ -77,7 +77,7 @@ public final class ManagementApi {
      * <tr><td>managementToken</td><td>yes</td><td></td></tr>
      * <tr><td>executor</td><td>yes: a bounded pool for blocking store calls</td><td></td></tr>
      * <tr><td>auditStore</td><td>no</td><td>none: {@code /manage/audit} answers 503</td></tr>
-     * <tr><td>auditLogger</td><td>no</td><td>{@link AuditLogger#disabled()}</td></tr>
+     * <tr><td>auditLogger</td><td>no</td><td>none: changes are not audited</td></tr>
      * <tr><td>tokenService</td><td>no</td><td>none: changes are not pushed to a proxy's token cache</td></tr>
      * <tr><td>clock</td><td>no</td><td>{@link Clock#systemUTC()}</td></tr>
      * <tr><td>maxBodyBytes</td><td>no</td><td>{@value #DEFAULT_MAX_BODY_BYTES} (1 MiB)</td></tr>
@@ -90,7 +90,7 @@ public final class ManagementApi {
         private ProjectStore projects;
         private TokenStore tokens;
         private AuditStore auditStore;
-        private AuditLogger auditLogger = AuditLogger.disabled();
+        private AuditLogger auditLogger;
         private TokenService tokenService;
         private String managementToken;
         private Executor executor;
@@ -118,7 +118,7 @@ public final class ManagementApi {
 
         /** Where management changes are recorded; null = nowhere. */
         public Builder auditLogger(AuditLogger logger) {
-            this.auditLogger = logger == null ? AuditLogger.disabled() : logger;
+            this.auditLogger = logger;
             return this;
         }
 
