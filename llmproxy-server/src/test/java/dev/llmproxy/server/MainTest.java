@@ -26,7 +26,7 @@ class MainTest {
     void helpListsTheServerCommand() {
         TestConsole console = new TestConsole(Map.of());
         assertThat(run(console, "--help")).isZero();
-        assertThat(console.out()).contains("Usage: llm-proxy", "server");
+        assertThat(console.out()).contains("Usage: llm-proxy", "server", "manage", "migrate");
         assertThat(console.err()).isEmpty();
     }
 
