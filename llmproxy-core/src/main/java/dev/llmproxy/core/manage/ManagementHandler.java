@@ -236,8 +236,10 @@ final class ManagementHandler extends ChannelInboundHandlerAdapter {
     }
 
     private FullHttpResponse toNetty(Collected c, ApiResponse response, boolean keepAlive) {
+        // A HEAD answer has the headers of the full answer and no body (RFC 9110 §9.3.2).
+        boolean head = c.method.equals("HEAD");
         FullHttpResponse r = new DefaultFullHttpResponse(c.version, HttpResponseStatus.valueOf(response.status()),
-                Unpooled.wrappedBuffer(response.body()));
+                head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body()));
         HttpHeaders h = r.headers();
         h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length)

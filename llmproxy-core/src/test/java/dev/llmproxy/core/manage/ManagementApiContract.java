@@ -90,7 +90,8 @@ abstract class ManagementApiContract {
         assertThat(list.json().get("projects").get(0)).isEqualTo(p);
 
         clock.advance(Duration.ofSeconds(5));
-        Reply renamed = f.call("PATCH", "/manage/projects/" + id, "{\"name\":\"beta\",\"api_key\":\"" + OTHER_KEY + "\"}");
+        Reply renamed = f.call("PATCH", "/manage/projects/" + id,
+                "{\"name\":\"beta\",\"api_key\":\"" + OTHER_KEY + "\"}");
         assertThat(renamed.status()).isEqualTo(200);
         assertThat(renamed.json().get("name").asText()).isEqualTo("beta");
         assertThat(renamed.json().get("api_key").asText()).endsWith("QRS").doesNotContain(OTHER_KEY);
@@ -539,7 +540,8 @@ abstract class ManagementApiContract {
         f.audit.close();
         String auditFile = Files.readString(f.auditFile);
         assertThat(auditFile).contains("project.create", "token.revoke")
-                .doesNotContain(token).doesNotContain(API_KEY).doesNotContain(OTHER_KEY).doesNotContain(MANAGEMENT_TOKEN);
+                .doesNotContain(token).doesNotContain(API_KEY).doesNotContain(OTHER_KEY)
+                .doesNotContain(MANAGEMENT_TOKEN);
         for (AuditEvent e : f.stores.audit().query(AuditQuery.all(), new PageRequest(1, 500)).items()) {
             assertThat(e.toString()).doesNotContain(token).doesNotContain(API_KEY).doesNotContain(OTHER_KEY)
                     .doesNotContain(MANAGEMENT_TOKEN);

@@ -208,6 +208,20 @@ class ManagementHandlerTest {
     }
 
     @Test
+    void headRequest_getsHeadersWithoutABody() {
+        EmbeddedChannel ch = channel(blockingTasks::add);
+        ch.writeInbound(manage(HttpMethod.HEAD, "/manage/projects", ""));
+        runBlockingTasks();
+        FullHttpResponse r = ch.readOutbound();
+        assertThat(r.status().code()).isEqualTo(405);
+        assertThat(r.headers().get(HttpHeaderNames.ALLOW)).isEqualTo("GET, POST");
+        assertThat(r.headers().getInt(HttpHeaderNames.CONTENT_LENGTH)).isPositive();
+        assertThat(r.content().readableBytes()).isZero();
+        r.release();
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
     void connectionCloseRequest_isAnsweredThenClosed() throws Exception {
         EmbeddedChannel ch = channel(blockingTasks::add);
         FullHttpRequest req = manage(HttpMethod.GET, "/manage/projects", "");
