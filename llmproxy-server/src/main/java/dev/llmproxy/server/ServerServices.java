@@ -146,7 +146,8 @@ final class ServerServices implements AutoCloseable {
         }
         try {
             AuditLogger logger = new AuditLogger(a.file(), a.createDir(), store, AUDIT_QUEUE);
-            log.info("audit log: {}{}", a.file() == null ? "no file" : a.file(), store == null ? "" : " and the database");
+            log.info("audit log: {}{}", a.file() == null ? "no file" : a.file(),
+                    store == null ? "" : " and the database");
             return logger;
         } catch (IOException e) {
             throw new ConfigError("AUDIT_LOG_FILE: cannot open " + a.file() + " for appending: " + e.getMessage(), e);
