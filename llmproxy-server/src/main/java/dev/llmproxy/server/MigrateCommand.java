@@ -81,7 +81,8 @@ final class MigrateCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "up", mixinStandardHelpOptions = true, description = "Apply pending migrations.")
+    @Command(name = "up", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+            description = "Apply pending migrations.")
     static final class Up extends DatabaseCommand {
         Up(CliContext context) {
             super(context);
@@ -102,7 +103,8 @@ final class MigrateCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show applied and pending migrations.")
+    @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+            description = "Show applied and pending migrations.")
     static final class Status extends DatabaseCommand {
         Status(CliContext context) {
             super(context);
@@ -130,7 +132,7 @@ final class MigrateCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "encrypt", mixinStandardHelpOptions = true,
+    @Command(name = "encrypt", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
             description = "Encrypt project API keys still stored in plaintext, with ENCRYPTION_KEY.")
     static final class Encrypt extends DatabaseCommand {
         Encrypt(CliContext context) {

@@ -58,7 +58,8 @@ final class ProjectCommands implements Callable<Integer> {
                 "Deactivated", Tables.time(p, "deactivated_at", "-"));
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List projects, ordered by name.")
+    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+            description = "List projects, ordered by name.")
     static final class ListProjects extends ManageCommand.Leaf {
         @Option(names = "--page", paramLabel = "N", description = "Page to show, from 1. Default 1.")
         Integer page;
@@ -93,7 +94,8 @@ final class ProjectCommands implements Callable<Integer> {
         }
     }
 
-    @Command(name = "get", mixinStandardHelpOptions = true, description = "Show one project.")
+    @Command(name = "get", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+            description = "Show one project.")
     static final class GetProject extends ManageCommand.Leaf {
         @Parameters(paramLabel = "ID", description = "Project id.")
         String id;
@@ -114,7 +116,7 @@ final class ProjectCommands implements Callable<Integer> {
         }
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true,
+    @Command(name = "create", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
             description = "Create a project holding an upstream API key.")
     static final class CreateProject extends ManageCommand.Leaf {
         @Option(names = "--name", required = true, paramLabel = "NAME", description = "Unique project name.")
@@ -143,7 +145,7 @@ final class ProjectCommands implements Callable<Integer> {
         }
     }
 
-    @Command(name = "update", mixinStandardHelpOptions = true,
+    @Command(name = "update", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
             description = "Rename a project, replace its API key, or (de)activate it.")
     static final class UpdateProject extends ManageCommand.Leaf {
         @Parameters(paramLabel = "ID", description = "Project id.")
@@ -201,7 +203,7 @@ final class ProjectCommands implements Callable<Integer> {
         }
     }
 
-    @Command(name = "delete", mixinStandardHelpOptions = true,
+    @Command(name = "delete", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
             description = "Delete a project and all its tokens (audit records stay).")
     static final class DeleteProject extends ManageCommand.Leaf {
         @Parameters(paramLabel = "ID", description = "Project id.")

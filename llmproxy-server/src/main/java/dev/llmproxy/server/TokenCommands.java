@@ -75,7 +75,7 @@ final class TokenCommands implements Callable<Integer> {
                 "Revoked", Tables.time(t, "revoked_at", "-"));
     }
 
-    @Command(name = "generate", mixinStandardHelpOptions = true,
+    @Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
             description = "Create a token for a project; the token is shown once.")
     static final class GenerateToken extends ManageCommand.Leaf {
         @Option(names = "--project-id", required = true, paramLabel = "ID", description = "The project.")
@@ -120,7 +120,8 @@ final class TokenCommands implements Callable<Integer> {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List tokens, newest first.")
+    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+            description = "List tokens, newest first.")
     static final class ListTokens extends ManageCommand.Leaf {
         @Option(names = "--project-id", paramLabel = "ID", description = "Only this project's tokens.")
         String projectId;
@@ -162,7 +163,8 @@ final class TokenCommands implements Callable<Integer> {
         }
     }
 
-    @Command(name = "get", mixinStandardHelpOptions = true, description = "Show one token (never its secret).")
+    @Command(name = "get", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+            description = "Show one token (never its secret).")
     static final class GetToken extends ManageCommand.Leaf {
         @Parameters(paramLabel = "ID", description = "Token id (not the token itself).")
         String id;
@@ -183,7 +185,7 @@ final class TokenCommands implements Callable<Integer> {
         }
     }
 
-    @Command(name = "revoke", mixinStandardHelpOptions = true,
+    @Command(name = "revoke", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
             description = "Revoke a token; the next request with it gets 401 token_inactive.")
     static final class RevokeToken extends ManageCommand.Leaf {
         @Parameters(paramLabel = "ID", description = "Token id (not the token itself).")
