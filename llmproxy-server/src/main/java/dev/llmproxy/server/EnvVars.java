@@ -7,10 +7,11 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The environment variables of {@code llm-proxy server}: the ones it reads now and the ones SPEC S2
- * names for features that have not landed yet ("reserved"). Keeping both lists here lets the
- * server warn when a reserved variable is set (so nothing is silently ignored) and lets a test
- * check that {@code docs/configuration.md} documents every one of them.
+ * The environment variables of {@code llm-proxy server}: the ones it reads now, the ones it no
+ * longer applies ("ignored", with the reason), and the ones SPEC S2 names for features that have
+ * not landed yet ("reserved"). Keeping the lists here lets the server warn when an ignored or
+ * reserved variable is set (so nothing is silently ignored) and lets a test check that
+ * {@code docs/configuration.md} documents every one of them.
  */
 final class EnvVars {
 
@@ -30,13 +31,47 @@ final class EnvVars {
     static final String FILE_EVENT_LOG = "FILE_EVENT_LOG";
     static final String OBSERVABILITY_MAX_REQUEST_BODY_BYTES = "OBSERVABILITY_MAX_REQUEST_BODY_BYTES";
     static final String OBSERVABILITY_MAX_RESPONSE_BODY_BYTES = "OBSERVABILITY_MAX_RESPONSE_BODY_BYTES";
+    static final String DB_DRIVER = "DB_DRIVER";
+    static final String DATABASE_PATH = "DATABASE_PATH";
+    static final String DATABASE_URL = "DATABASE_URL";
+    static final String DATABASE_POOL_SIZE = "DATABASE_POOL_SIZE";
+    static final String ENCRYPTION_KEY = "ENCRYPTION_KEY";
+    static final String REQUIRE_ENCRYPTION_KEY = "REQUIRE_ENCRYPTION_KEY";
+    static final String AUDIT_ENABLED = "AUDIT_ENABLED";
+    static final String AUDIT_LOG_FILE = "AUDIT_LOG_FILE";
+    static final String AUDIT_STORE_IN_DB = "AUDIT_STORE_IN_DB";
+    static final String AUDIT_CREATE_DIR = "AUDIT_CREATE_DIR";
+    static final String LLM_PROXY_API_KEY_CACHE_TTL = "LLM_PROXY_API_KEY_CACHE_TTL";
+    static final String LLM_PROXY_API_KEY_CACHE_MAX = "LLM_PROXY_API_KEY_CACHE_MAX";
+    static final String RATE_LIMIT_FAIL_MODE = "RATE_LIMIT_FAIL_MODE";
 
-    /** Read by the server today; the event bus reads its own settings (OBSERVABILITY_BUFFER_SIZE, REDIS_*). */
+    /**
+     * Read by the server today; the event bus reads its own settings (OBSERVABILITY_BUFFER_SIZE,
+     * REDIS_*), and REDIS_ADDR, REDIS_DB and REDIS_PASSWORD also link token invalidation and rate
+     * limits when REDIS_ADDR is set.
+     */
     static final List<String> ACTIVE = Stream.concat(Stream.of(LISTEN_ADDR, API_CONFIG_PATH, DEFAULT_API_PROVIDER,
-                    OPENAI_API_URL, OPENAI_API_KEY, MAX_REQUEST_SIZE, IO_THREADS, MANAGEMENT_TOKEN, LOG_LEVEL, LOG_FILE,
+                    OPENAI_API_URL, MAX_REQUEST_SIZE, IO_THREADS, MANAGEMENT_TOKEN, LOG_LEVEL, LOG_FILE,
                     LOG_MAX_SIZE_MB, LOG_MAX_BACKUPS, LLM_PROXY_EVENT_BUS, FILE_EVENT_LOG,
-                    OBSERVABILITY_MAX_REQUEST_BODY_BYTES, OBSERVABILITY_MAX_RESPONSE_BODY_BYTES),
+                    OBSERVABILITY_MAX_REQUEST_BODY_BYTES, OBSERVABILITY_MAX_RESPONSE_BODY_BYTES,
+                    DB_DRIVER, DATABASE_PATH, DATABASE_URL, DATABASE_POOL_SIZE, ENCRYPTION_KEY, REQUIRE_ENCRYPTION_KEY,
+                    AUDIT_ENABLED, AUDIT_LOG_FILE, AUDIT_STORE_IN_DB, AUDIT_CREATE_DIR,
+                    LLM_PROXY_API_KEY_CACHE_TTL, LLM_PROXY_API_KEY_CACHE_MAX, RATE_LIMIT_FAIL_MODE),
             EventBusConfig.KEYS.stream()).collect(Collectors.toUnmodifiableList());
+
+    /**
+     * A variable the server reads only to say that it no longer applies.
+     *
+     * @param name the variable
+     * @param why  the warning logged when it is set
+     */
+    record Ignored(String name, String why) {
+    }
+
+    static final List<Ignored> IGNORED = List.of(
+            new Ignored(OPENAI_API_KEY, "OPENAI_API_KEY is ignored: upstream keys belong to projects. Create one with"
+                    + " 'llm-proxy manage project create --name NAME --api-key KEY' and give clients a token from"
+                    + " 'llm-proxy manage token generate'"));
 
     /**
      * A variable named by the spec whose feature has not landed.
@@ -48,23 +83,9 @@ final class EnvVars {
     record Reserved(String name, String feature, boolean forServer) {
     }
 
-    private static final String STORAGE = "storage (projects, tokens, migrations)";
-    private static final String AUDIT = "the audit log";
     private static final String CACHE = "the response cache";
 
     static final List<Reserved> RESERVED = List.of(
-            new Reserved("DATABASE_PATH", STORAGE, true),
-            new Reserved("DB_DRIVER", STORAGE, true),
-            new Reserved("DATABASE_URL", STORAGE, true),
-            new Reserved("DATABASE_POOL_SIZE", STORAGE, true),
-            new Reserved("ENCRYPTION_KEY", STORAGE, true),
-            new Reserved("REQUIRE_ENCRYPTION_KEY", STORAGE, true),
-            new Reserved("LLM_PROXY_API_KEY_CACHE_TTL", STORAGE, true),
-            new Reserved("LLM_PROXY_API_KEY_CACHE_MAX", STORAGE, true),
-            new Reserved("AUDIT_ENABLED", AUDIT, true),
-            new Reserved("AUDIT_LOG_FILE", AUDIT, true),
-            new Reserved("AUDIT_STORE_IN_DB", AUDIT, true),
-            new Reserved("AUDIT_CREATE_DIR", AUDIT, true),
             new Reserved("HTTP_CACHE_ENABLED", CACHE, true),
             new Reserved("HTTP_CACHE_BACKEND", CACHE, true),
             new Reserved("REDIS_CACHE_URL", CACHE, true),
@@ -75,8 +96,9 @@ final class EnvVars {
             new Reserved("LLM_PROXY_API_KEY", "the dispatcher command", false),
             new Reserved("LLM_PROXY_ENDPOINT", "the dispatcher command", false));
 
-    /** Every variable, active and reserved. */
-    static final List<String> ALL = Stream.concat(ACTIVE.stream(), RESERVED.stream().map(Reserved::name))
+    /** Every variable: active, ignored and reserved. */
+    static final List<String> ALL = Stream.of(ACTIVE.stream(), IGNORED.stream().map(Ignored::name),
+                    RESERVED.stream().map(Reserved::name)).flatMap(s -> s)
             .collect(Collectors.toUnmodifiableList());
 
     private EnvVars() {

@@ -13,8 +13,9 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /**
- * The {@code llm-proxy} command line. Subcommands are added in {@link #run}; today there is
- * {@code server}.
+ * The {@code llm-proxy} command line. Subcommands are added in {@link #run}: {@code server},
+ * {@code manage} (projects and tokens through a server's management API) and {@code migrate}
+ * (schema and at-rest encryption).
  *
  * <p>Exit codes: {@value #EXIT_OK} success, {@value #EXIT_USAGE} usage or configuration error
  * (unknown flag, malformed value, missing file: one line on stderr naming the flag or variable, no
@@ -25,7 +26,7 @@ import java.util.concurrent.Callable;
         versionProvider = Main.Version.class,
         synopsisSubcommandLabel = "COMMAND",
         usageHelpAutoWidth = true,
-        description = "LLM API gateway: an OpenAI-compatible streaming proxy.",
+        description = "LLM API gateway: an OpenAI-compatible streaming proxy with per-project withering tokens.",
         footer = {"", "Run 'llm-proxy COMMAND --help' for a command's flags."})
 public final class Main implements Callable<Integer> {
 
@@ -52,6 +53,8 @@ public final class Main implements Callable<Integer> {
     static int run(CliContext context, String... args) {
         CommandLine cli = new CommandLine(new Main(context));
         cli.addSubcommand(new ServerCommand(context));
+        cli.addSubcommand(ManageCommand.commandLine(context));
+        cli.addSubcommand(MigrateCommand.commandLine(context));
         cli.setOut(new PrintWriter(context.out(), true));
         cli.setErr(new PrintWriter(context.err(), true));
         cli.setParameterExceptionHandler(Main::usageError);

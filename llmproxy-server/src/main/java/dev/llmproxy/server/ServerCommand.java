@@ -27,14 +27,18 @@ import java.util.concurrent.CompletableFuture;
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
-            "Runs the proxy: /v1/* is forwarded to the upstream provider, /health, /ready and /live answer locally.",
+            "Runs the proxy: /v1/* is forwarded to the upstream provider with the key of the project whose",
+            "withering token the client sends; /manage/* is the management API (MANAGEMENT_TOKEN); /health,",
+            "/ready and /live answer locally. Projects, tokens and the audit log live in the database",
+            "(SQLite at ./data/llm-proxy.db by default), migrated at start-up.",
             "Every flag overrides its environment variable; see docs/configuration.md for all variables."
         },
         footer = {
             "",
             "Examples:",
             "  llm-proxy server",
-            "  OPENAI_API_KEY=sk-... llm-proxy server --listen 127.0.0.1:9000",
+            "  ENCRYPTION_KEY=$(openssl rand -base64 32) llm-proxy server --listen 127.0.0.1:9000",
+            "  DB_DRIVER=postgres DATABASE_URL=postgres://proxy:secret@db:5432/llmproxy llm-proxy server",
             "  llm-proxy server -c config/api_providers.yaml --provider local"
         })
 final class ServerCommand implements Callable<Integer> {
@@ -70,11 +74,10 @@ final class ServerCommand implements Callable<Integer> {
                     + " default https://api.openai.com.")
     String openAiApiUrl;
 
-    @Option(names = "--upstream-api-key", paramLabel = "KEY",
-            description = "Key sent upstream as 'Authorization: Bearer KEY'. Prefer the env variable OPENAI_API_KEY:"
-                    + " flags are visible to other users in the process list. Default: forward the client's own"
-                    + " Authorization.")
-    String upstreamApiKey;
+    @Option(names = "--db", paramLabel = "FILE",
+            description = "SQLite database file. Env DATABASE_PATH, default ./data/llm-proxy.db (DB_DRIVER=postgres"
+                    + " uses DATABASE_URL instead).")
+    String db;
 
     @Option(names = "--max-request-body-bytes", paramLabel = "SIZE",
             description = "Larger request bodies get 413: bytes or 512KiB, 10MiB, 1MB. Env MAX_REQUEST_SIZE,"
@@ -125,15 +128,26 @@ final class ServerCommand implements Callable<Integer> {
         }
 
         EventSettings events = config.events();
-        EventBus bus = openEventBus(events);
-        FileEventLog fileLog = openFileEventLog(bus, events);
+        ServerServices services = ServerServices.open(config.storage(), config.managementToken());
+        EventBus bus;
+        FileEventLog fileLog;
         LlmProxy proxy;
         try {
-            proxy = config.proxyBuilder().eventBus(bus)
-                    .eventBodyLimits(events.maxRequestBodyBytes(), events.maxResponseBodyBytes())
-                    .build().start();
+            bus = openEventBus(events);
+            fileLog = openFileEventLog(bus, events);
+            try {
+                proxy = config.proxyBuilder().eventBus(bus)
+                        .eventBodyLimits(events.maxRequestBodyBytes(), events.maxResponseBodyBytes())
+                        .tokenService(services.tokenService())
+                        .auditLogger(services.audit())
+                        .route(services.managementApi()::newHandler)
+                        .build().start();
+            } catch (RuntimeException e) {
+                closeQuietly(fileLog, bus);
+                throw e;
+            }
         } catch (RuntimeException e) {
-            closeQuietly(fileLog, bus);
+            services.close();
             throw e;
         }
         log.info("event bus: {}{}", events.busName(),
@@ -149,6 +163,8 @@ final class ServerCommand implements Callable<Integer> {
                 // Publishing has stopped: flush what the bus holds, then let the file log finish.
                 bus.close(STOP_GRACE);
                 closeQuietly(fileLog, null);
+                // Token usage and quota leases, the audit queue, Redis, and last the database.
+                services.close();
                 log.info("stopped");
             } finally {
                 stopped.complete(null);
@@ -198,7 +214,7 @@ final class ServerCommand implements Callable<Integer> {
         if (listen != null && addr != null) {
             throw new ConfigError("--addr is the old name of --listen; give only one of them");
         }
-        return new ServerFlags(listen != null ? listen : addr, config, provider, openAiApiUrl, upstreamApiKey,
+        return new ServerFlags(listen != null ? listen : addr, config, provider, openAiApiUrl, db,
                 maxRequestBodyBytes, ioThreads, logLevel, logFile, eventBus, fileEventLog);
     }
 

@@ -17,13 +17,12 @@ import java.util.Objects;
  * @param provider            the upstream profile (from {@code API_CONFIG_PATH}, else the built-in
  *                            OpenAI profile at {@code OPENAI_API_URL})
  * @param providerFile        the provider file it came from, or null for the built-in profile
- * @param upstreamApiKey      the key sent upstream ({@code OPENAI_API_KEY}), or null to forward
- *                            the client's own {@code Authorization}
  * @param maxRequestBodyBytes larger request bodies get 413 ({@code MAX_REQUEST_SIZE})
  * @param ioThreads           event loop threads, 0 = twice the cores ({@code IO_THREADS})
  * @param managementToken     the management API secret, configured or generated
  * @param logging             log level and file
  * @param events              event bus, file event log and event body caps
+ * @param storage             database, encryption, audit, token cache and Redis link
  * @param warnings            things the operator should know about the configuration, logged at
  *                            start-up (never containing secrets)
  */
@@ -31,12 +30,12 @@ public record ServerConfig(
         InetSocketAddress listen,
         ProviderConfig provider,
         Path providerFile,
-        String upstreamApiKey,
         long maxRequestBodyBytes,
         int ioThreads,
         ManagementToken managementToken,
         LogSettings logging,
         EventSettings events,
+        StorageSettings storage,
         List<String> warnings) {
 
     public ServerConfig {
@@ -45,15 +44,18 @@ public record ServerConfig(
         Objects.requireNonNull(managementToken, "managementToken");
         Objects.requireNonNull(logging, "logging");
         Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(storage, "storage");
         warnings = List.copyOf(warnings);
     }
 
-    /** A proxy builder carrying these settings. */
+    /**
+     * A proxy builder carrying these settings. The server adds its token service, audit logger and
+     * management API (see {@link ServerServices}); upstream keys come from projects.
+     */
     public LlmProxy.Builder proxyBuilder() {
         return LlmProxy.builder()
                 .listen(listen)
                 .provider(provider)
-                .upstreamApiKey(upstreamApiKey)
                 .maxRequestBodyBytes(maxRequestBodyBytes)
                 .ioThreads(ioThreads);
     }
@@ -62,9 +64,9 @@ public record ServerConfig(
     public String toString() {
         return "ServerConfig[listen=" + listen + ", provider=" + provider.name() + " " + provider.upstreams()
                 + ", providerFile=" + (providerFile == null ? "built-in" : providerFile)
-                + ", upstreamApiKey=" + (upstreamApiKey == null ? "none" : "set")
                 + ", maxRequestBodyBytes=" + maxRequestBodyBytes + ", ioThreads=" + ioThreads
                 + ", managementToken=" + managementToken + ", logging=" + logging + ", eventBus=" + events.busName()
-                + ", fileEventLog=" + events.fileEventLog() + "]";
+                + ", fileEventLog=" + events.fileEventLog() + ", database=" + storage.database()
+                + ", encryption=" + storage.cipher() + ", redis=" + storage.redis() + "]";
     }
 }

@@ -1,6 +1,9 @@
 package dev.llmproxy.server;
 
 import dev.llmproxy.core.LlmProxy;
+import dev.llmproxy.core.auth.TokenService;
+import dev.llmproxy.core.project.ApiKeyCipher;
+import dev.llmproxy.core.ratelimit.RedisRateLimiter;
 import dev.llmproxy.core.route.ConfigException;
 import dev.llmproxy.core.route.ProviderConfig;
 import dev.llmproxy.core.route.ProviderConfigLoader;
@@ -9,16 +12,21 @@ import dev.llmproxy.eventbus.ComponentConfig;
 import dev.llmproxy.eventbus.Event;
 import dev.llmproxy.eventbus.EventBusConfig;
 import dev.llmproxy.eventbus.EventBuses;
+import dev.llmproxy.core.store.DatabaseConfig;
+import dev.llmproxy.core.store.DatabaseDriver;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import static dev.llmproxy.server.EnvVars.API_CONFIG_PATH;
 import static dev.llmproxy.server.EnvVars.DEFAULT_API_PROVIDER;
@@ -30,7 +38,19 @@ import static dev.llmproxy.server.EnvVars.LOG_MAX_BACKUPS;
 import static dev.llmproxy.server.EnvVars.LOG_MAX_SIZE_MB;
 import static dev.llmproxy.server.EnvVars.MANAGEMENT_TOKEN;
 import static dev.llmproxy.server.EnvVars.MAX_REQUEST_SIZE;
-import static dev.llmproxy.server.EnvVars.OPENAI_API_KEY;
+import static dev.llmproxy.server.EnvVars.AUDIT_CREATE_DIR;
+import static dev.llmproxy.server.EnvVars.AUDIT_ENABLED;
+import static dev.llmproxy.server.EnvVars.AUDIT_LOG_FILE;
+import static dev.llmproxy.server.EnvVars.AUDIT_STORE_IN_DB;
+import static dev.llmproxy.server.EnvVars.DATABASE_PATH;
+import static dev.llmproxy.server.EnvVars.DATABASE_POOL_SIZE;
+import static dev.llmproxy.server.EnvVars.DATABASE_URL;
+import static dev.llmproxy.server.EnvVars.DB_DRIVER;
+import static dev.llmproxy.server.EnvVars.ENCRYPTION_KEY;
+import static dev.llmproxy.server.EnvVars.LLM_PROXY_API_KEY_CACHE_MAX;
+import static dev.llmproxy.server.EnvVars.LLM_PROXY_API_KEY_CACHE_TTL;
+import static dev.llmproxy.server.EnvVars.RATE_LIMIT_FAIL_MODE;
+import static dev.llmproxy.server.EnvVars.REQUIRE_ENCRYPTION_KEY;
 import static dev.llmproxy.server.EnvVars.LLM_PROXY_EVENT_BUS;
 import static dev.llmproxy.server.EnvVars.FILE_EVENT_LOG;
 import static dev.llmproxy.server.EnvVars.OBSERVABILITY_MAX_REQUEST_BODY_BYTES;
@@ -50,7 +70,6 @@ import static dev.llmproxy.server.EnvVars.OPENAI_API_URL;
  * <tr><td>{@code -c, --config}</td><td>{@code API_CONFIG_PATH}</td><td>none: built-in OpenAI profile</td></tr>
  * <tr><td>{@code --provider}</td><td>{@code DEFAULT_API_PROVIDER}</td><td>the file's {@code default_api}; {@code openai} without a file</td></tr>
  * <tr><td>{@code --openai-api-url}</td><td>{@code OPENAI_API_URL}</td><td>{@code https://api.openai.com}</td></tr>
- * <tr><td>{@code --upstream-api-key}</td><td>{@code OPENAI_API_KEY}</td><td>none: forward the client's Authorization</td></tr>
  * <tr><td>{@code --max-request-body-bytes}</td><td>{@code MAX_REQUEST_SIZE}</td><td>10 MiB</td></tr>
  * <tr><td>{@code --io-threads}</td><td>{@code IO_THREADS}</td><td>0 = 2 × cores</td></tr>
  * <tr><td></td><td>{@code MANAGEMENT_TOKEN}</td><td>generated per run</td></tr>
@@ -58,6 +77,17 @@ import static dev.llmproxy.server.EnvVars.OPENAI_API_URL;
  * <tr><td>{@code --log-file}</td><td>{@code LOG_FILE}</td><td>none: console only</td></tr>
  * <tr><td></td><td>{@code LOG_MAX_SIZE_MB}</td><td>100</td></tr>
  * <tr><td></td><td>{@code LOG_MAX_BACKUPS}</td><td>5 (at most 20)</td></tr>
+ * <tr><td></td><td>{@code DB_DRIVER}</td><td>{@code sqlite}</td></tr>
+ * <tr><td>{@code --db}</td><td>{@code DATABASE_PATH}</td><td>{@code ./data/llm-proxy.db}</td></tr>
+ * <tr><td></td><td>{@code DATABASE_URL}</td><td>none; required for postgres</td></tr>
+ * <tr><td></td><td>{@code DATABASE_POOL_SIZE}</td><td>10</td></tr>
+ * <tr><td></td><td>{@code ENCRYPTION_KEY}</td><td>none: keys stored in plaintext, with a warning</td></tr>
+ * <tr><td></td><td>{@code REQUIRE_ENCRYPTION_KEY}</td><td>false</td></tr>
+ * <tr><td></td><td>{@code AUDIT_ENABLED}, {@code AUDIT_STORE_IN_DB}, {@code AUDIT_CREATE_DIR}</td><td>true</td></tr>
+ * <tr><td></td><td>{@code AUDIT_LOG_FILE}</td><td>{@code ./data/audit.log}; {@code off} for none</td></tr>
+ * <tr><td></td><td>{@code LLM_PROXY_API_KEY_CACHE_TTL}, {@code _MAX}</td><td>60s, 100000</td></tr>
+ * <tr><td></td><td>{@code REDIS_ADDR}</td><td>none: invalidation and rate limits per instance</td></tr>
+ * <tr><td></td><td>{@code RATE_LIMIT_FAIL_MODE}</td><td>{@code open}</td></tr>
  * </table>
  */
 final class ServerConfigReader {
@@ -69,6 +99,8 @@ final class ServerConfigReader {
     static final long MAX_REQUEST_BODY_LIMIT = Integer.MAX_VALUE;
     /** Shorter configured management tokens draw a warning. */
     static final int MIN_RECOMMENDED_TOKEN_LENGTH = 16;
+    /** Largest token cache: each entry is a few hundred bytes. */
+    static final int MAX_TOKEN_CACHE = 10_000_000;
 
     private final ServerFlags flags;
     private final ConfigSource source;
@@ -136,14 +168,6 @@ final class ServerConfigReader {
             provider = ProviderConfig.openAi(url);
         }
 
-        String upstreamKey = source.get("--upstream-api-key", flags.upstreamApiKey(), OPENAI_API_KEY)
-                .map(raw -> raw.parse(ValueParsers::secret))
-                .orElse(null);
-        if (upstreamKey == null) {
-            warnings.add("no upstream API key is set (OPENAI_API_KEY or --upstream-api-key): each client's own"
-                    + " Authorization header is forwarded upstream unchanged");
-        }
-
         long maxBody = source.get("--max-request-body-bytes", flags.maxRequestBodyBytes(), MAX_REQUEST_SIZE)
                 .map(raw -> raw.parse(ServerConfigReader::requestBodyLimit))
                 .orElse(LlmProxy.Builder.DEFAULT_MAX_REQUEST_BODY_BYTES);
@@ -160,14 +184,139 @@ final class ServerConfigReader {
                     + " characters; use a long random value, e.g. the output of: openssl rand -base64 32");
         }
 
+        for (EnvVars.Ignored ignored : EnvVars.IGNORED) {
+            if (source.isSet(ignored.name())) {
+                warnings.add(ignored.why());
+            }
+        }
+        StorageSettings storage = storage(warnings);
         for (EnvVars.Reserved reserved : EnvVars.RESERVED) {
             if (reserved.forServer() && source.isSet(reserved.name())) {
                 warnings.add(reserved.name() + " is set but has no effect yet: it is reserved for "
                         + reserved.feature() + ", which this version does not include");
             }
         }
-        return new ServerConfig(listen, provider, providerFile, upstreamKey, maxBody, ioThreads, token, logging,
-                events(), warnings);
+        return new ServerConfig(listen, provider, providerFile, maxBody, ioThreads, token, logging,
+                events(), storage, warnings);
+    }
+
+    /**
+     * Database, encryption, audit, token cache and Redis link; things worth a warning are added
+     * to {@code warnings}.
+     */
+    StorageSettings storage(List<String> warnings) {
+        ApiKeyCipher cipher = cipher();
+        if (!cipher.isEnabled()) {
+            warnings.add("ENCRYPTION_KEY is not set: project API keys are stored in plaintext. Set it to the output"
+                    + " of 'openssl rand -base64 32' and run 'llm-proxy migrate encrypt' to encrypt existing keys");
+        }
+        return new StorageSettings(database(warnings), cipher, audit(), tokenSettings(), redis(warnings));
+    }
+
+    /** {@code DB_DRIVER}, {@code DATABASE_PATH} (or {@code --db}), {@code DATABASE_URL}, {@code DATABASE_POOL_SIZE}. */
+    DatabaseConfig database(List<String> warnings) {
+        DatabaseConfig.Builder b = DatabaseConfig.builder();
+        DatabaseDriver driver = source.env(DB_DRIVER)
+                .map(raw -> named(() -> DatabaseDriver.fromConfigName(raw.value())))
+                .orElse(DatabaseDriver.SQLITE);
+        b.driver(driver);
+        Optional<ConfigSource.Raw> path = source.get("--db", flags.db(), DATABASE_PATH);
+        Optional<ConfigSource.Raw> url = source.env(DATABASE_URL);
+        if (driver == DatabaseDriver.SQLITE) {
+            path.ifPresent(raw -> {
+                Path file = raw.parse(ServerConfigReader::nonBlankPath);
+                named(() -> b.sqlitePath(file));
+            });
+            url.ifPresent(raw -> warnings.add("DATABASE_URL is ignored because DB_DRIVER is sqlite (the database is"
+                    + " the file DATABASE_PATH)"));
+        } else {
+            ConfigSource.Raw raw = url.orElseThrow(() -> new ConfigError("DATABASE_URL is required when"
+                    + " DB_DRIVER=postgres: expected postgres://user:password@host:5432/dbname or"
+                    + " jdbc:postgresql://host:5432/dbname"));
+            named(() -> b.postgresUrl(raw.value()));
+            path.ifPresent(p -> warnings.add(p.name() + " is ignored because DB_DRIVER is postgres"));
+        }
+        source.env(DATABASE_POOL_SIZE).ifPresent(raw ->
+                b.poolSize(raw.parse(t -> ValueParsers.intInRange(t, 1, DatabaseConfig.MAX_POOL_SIZE))));
+        return named(b::build);
+    }
+
+    /** {@code ENCRYPTION_KEY} and {@code REQUIRE_ENCRYPTION_KEY}. */
+    ApiKeyCipher cipher() {
+        boolean required = source.env(REQUIRE_ENCRYPTION_KEY).map(raw -> raw.parse(ValueParsers::bool)).orElse(false);
+        Optional<ConfigSource.Raw> key = source.env(ENCRYPTION_KEY);
+        if (key.isEmpty()) {
+            if (required) {
+                throw new ConfigError("REQUIRE_ENCRYPTION_KEY is true but ENCRYPTION_KEY is not set: set it to"
+                        + " standard base64 of 32 random bytes, e.g. the output of 'openssl rand -base64 32'");
+            }
+            return ApiKeyCipher.none();
+        }
+        // ApiKeyCipher's messages name ENCRYPTION_KEY and never contain the key.
+        return named(() -> ApiKeyCipher.fromBase64(key.get().value()));
+    }
+
+    /** {@code AUDIT_ENABLED}, {@code AUDIT_LOG_FILE}, {@code AUDIT_STORE_IN_DB}, {@code AUDIT_CREATE_DIR}. */
+    AuditSettings audit() {
+        boolean enabled = source.env(AUDIT_ENABLED).map(raw -> raw.parse(ValueParsers::bool)).orElse(true);
+        Optional<ConfigSource.Raw> fileRaw = source.env(AUDIT_LOG_FILE);
+        Path file = AuditSettings.DEFAULT_FILE;
+        if (fileRaw.isPresent()) {
+            boolean off = fileRaw.get().value().strip().equalsIgnoreCase(AuditSettings.NO_FILE);
+            file = off ? null : fileRaw.get().parse(ServerConfigReader::nonBlankPath);
+        }
+        boolean storeInDb = source.env(AUDIT_STORE_IN_DB).map(raw -> raw.parse(ValueParsers::bool)).orElse(true);
+        boolean createDir = source.env(AUDIT_CREATE_DIR).map(raw -> raw.parse(ValueParsers::bool)).orElse(true);
+        return new AuditSettings(enabled, file, storeInDb, createDir);
+    }
+
+    /** {@code LLM_PROXY_API_KEY_CACHE_TTL} and {@code LLM_PROXY_API_KEY_CACHE_MAX}; the rest at their defaults. */
+    TokenService.Settings tokenSettings() {
+        TokenService.Settings d = TokenService.Settings.DEFAULTS;
+        Duration ttl = source.env(LLM_PROXY_API_KEY_CACHE_TTL)
+                .map(raw -> raw.parse(ValueParsers::positiveDuration))
+                .orElse(d.cacheTtl());
+        long max = source.env(LLM_PROXY_API_KEY_CACHE_MAX)
+                .map(raw -> raw.parse(t -> ValueParsers.intInRange(t, 1, MAX_TOKEN_CACHE)))
+                .map(Integer::longValue)
+                .orElse(d.cacheMax());
+        return new TokenService.Settings(ttl, max, d.negativeTtl(), d.quotaLease(), d.flushInterval());
+    }
+
+    /** The shared Redis, when {@code REDIS_ADDR} is set; null otherwise. */
+    RedisLink redis(List<String> warnings) {
+        Optional<ConfigSource.Raw> failModeRaw = source.env(RATE_LIMIT_FAIL_MODE);
+        Optional<ConfigSource.Raw> addr = source.env(EventBusConfig.REDIS_ADDR);
+        if (addr.isEmpty()) {
+            failModeRaw.ifPresent(raw -> warnings.add("RATE_LIMIT_FAIL_MODE has no effect without REDIS_ADDR:"
+                    + " rate limits are kept in memory"));
+            return null;
+        }
+        RedisRateLimiter.FailMode failMode = failModeRaw
+                .map(raw -> raw.parse(ServerConfigReader::failMode))
+                .orElse(RedisRateLimiter.FailMode.OPEN);
+        Integer db = source.env(EventBusConfig.REDIS_DB)
+                .map(raw -> raw.parse(t -> ValueParsers.intInRange(t, 0, Integer.MAX_VALUE)))
+                .orElse(null);
+        String password = source.env(EventBusConfig.REDIS_PASSWORD).map(ConfigSource.Raw::value).orElse(null);
+        return addr.get().parse(t -> RedisLink.parse(t, db, password, failMode));
+    }
+
+    private static RedisRateLimiter.FailMode failMode(String text) {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "open" -> RedisRateLimiter.FailMode.OPEN;
+            case "closed" -> RedisRateLimiter.FailMode.CLOSED;
+            default -> throw new IllegalArgumentException("expected open or closed, got '" + text + "'");
+        };
+    }
+
+    /** Runs a library builder whose {@link IllegalArgumentException} messages already name the variable. */
+    private static <T> T named(Supplier<T> step) {
+        try {
+            return step.get();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError(e.getMessage(), e);
+        }
     }
 
     /** Event bus selection, its settings, the file event log and the event body caps. */

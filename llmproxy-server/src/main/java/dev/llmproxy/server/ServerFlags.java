@@ -10,7 +10,7 @@ record ServerFlags(
         String config,
         String provider,
         String openAiApiUrl,
-        String upstreamApiKey,
+        String db,
         String maxRequestBodyBytes,
         String ioThreads,
         String logLevel,
@@ -21,12 +21,8 @@ record ServerFlags(
     /** No flag given: everything comes from the environment or the defaults. */
     static final ServerFlags NONE = new ServerFlags(null, null, null, null, null, null, null, null, null, null, null);
 
-    @Override
-    public String toString() {
-        // upstreamApiKey is a secret.
-        return "ServerFlags[listen=" + listen + ", config=" + config + ", provider=" + provider + ", openAiApiUrl="
-                + openAiApiUrl + ", upstreamApiKey=" + (upstreamApiKey == null ? "unset" : "set")
-                + ", maxRequestBodyBytes=" + maxRequestBodyBytes + ", ioThreads=" + ioThreads + ", logLevel="
-                + logLevel + ", logFile=" + logFile + ", eventBus=" + eventBus + ", fileEventLog=" + fileEventLog + "]";
+    /** Only {@code --db}, for commands that open the database but serve nothing ({@code migrate}). */
+    static ServerFlags dbOnly(String db) {
+        return new ServerFlags(null, null, null, null, db, null, null, null, null, null, null);
     }
 }

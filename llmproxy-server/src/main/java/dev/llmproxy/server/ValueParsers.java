@@ -1,10 +1,13 @@
 package dev.llmproxy.server;
 
+import dev.llmproxy.core.route.Durations;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -174,6 +177,27 @@ final class ValueParsers {
                     + " (the value is not shown because it is a secret)");
         }
         return s;
+    }
+
+    /**
+     * A yes/no setting: {@code true}/{@code false}, {@code 1}/{@code 0}, {@code yes}/{@code no},
+     * {@code on}/{@code off}, in any case.
+     */
+    static boolean bool(String text) {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes", "on" -> true;
+            case "false", "0", "no", "off" -> false;
+            default -> throw new IllegalArgumentException("expected true or false, got '" + text + "'");
+        };
+    }
+
+    /** A positive duration such as {@code 30s}, {@code 5m}, {@code 1h30m} or {@code 45} (seconds). */
+    static Duration positiveDuration(String text) {
+        Duration d = Durations.parse(text);
+        if (d.isZero()) {
+            throw new IllegalArgumentException("expected a positive duration like 30s, 5m or 1h, got '" + text + "'");
+        }
+        return d;
     }
 
     /** A provider name as written under {@code apis:} in the provider YAML, e.g. {@code openai}. */

@@ -46,9 +46,11 @@ class LauncherIT {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-jar");
-        command.add(jar.toString());
+        command.add(jar.toAbsolutePath().toString());
         command.addAll(List.of(args));
+        // The working directory is the temp dir, so ./data/llm-proxy.db and ./data/audit.log land there.
         ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(dir.toFile())
                 .redirectOutput(dir.resolve("stdout.txt").toFile())
                 .redirectError(dir.resolve("stderr.txt").toFile());
         // Keep the developer's or CI's own settings out of the child.
@@ -112,6 +114,8 @@ class LauncherIT {
             assertThat(p.waitFor(15, TimeUnit.SECONDS)).as("exited within 15 s after SIGTERM").isTrue();
             assertThat(p.exitValue()).isIn(0, 143);
             assertThat(stdout()).contains("stopped");
+            assertThat(dir.resolve("data/llm-proxy.db")).exists();
+            assertThat(dir.resolve("data/audit.log")).exists();
         } finally {
             p.destroyForcibly();
         }

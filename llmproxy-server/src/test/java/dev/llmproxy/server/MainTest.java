@@ -2,16 +2,21 @@ package dev.llmproxy.server;
 
 import dev.llmproxy.core.LlmProxy;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Exit codes and messages of the command line, run in-process. */
 class MainTest {
+
+    @TempDir
+    Path dir;
 
     private static int run(TestConsole console, String... args) {
         return Main.run(console.context, args);
@@ -21,7 +26,7 @@ class MainTest {
     void helpListsTheServerCommand() {
         TestConsole console = new TestConsole(Map.of());
         assertThat(run(console, "--help")).isZero();
-        assertThat(console.out()).contains("Usage: llm-proxy", "server");
+        assertThat(console.out()).contains("Usage: llm-proxy", "server", "manage", "migrate");
         assertThat(console.err()).isEmpty();
     }
 
@@ -30,7 +35,7 @@ class MainTest {
         TestConsole console = new TestConsole(Map.of());
         assertThat(run(console, "server", "--help")).isZero();
         assertThat(console.out()).contains("--listen", "LISTEN_ADDR", "--config", "API_CONFIG_PATH", "--provider",
-                "--openai-api-url", "--upstream-api-key", "--max-request-body-bytes", "--io-threads", "--log-level",
+                "--openai-api-url", "--db", "DATABASE_PATH", "--max-request-body-bytes", "--io-threads", "--log-level",
                 "--log-file");
     }
 
@@ -95,7 +100,9 @@ class MainTest {
     void addressInUseIsARuntimeFailure() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             TestConsole console = new TestConsole(Map.of("LISTEN_ADDR", "127.0.0.1:" + taken.getLocalPort(),
-                    "OPENAI_API_KEY", "sk-test", "MANAGEMENT_TOKEN", "a-long-enough-management-token"));
+                    "DATABASE_PATH", dir.resolve("llm-proxy.db").toString(),
+                    "AUDIT_LOG_FILE", dir.resolve("audit.log").toString(),
+                    "MANAGEMENT_TOKEN", "a-long-enough-management-token"));
             assertThat(run(console, "server")).isEqualTo(Main.EXIT_RUNTIME);
             assertThat(console.err()).startsWith("llm-proxy: cannot listen on").contains(
                     String.valueOf(taken.getLocalPort())).doesNotContain("\tat ");

@@ -1,0 +1,52 @@
+package dev.llmproxy.core.manage;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.Map;
+
+/**
+ * A management answer before it becomes Netty objects: status, a JSON body and the few extra
+ * headers an answer may carry ({@code Allow} on 405, {@code WWW-Authenticate} on 401). Immutable.
+ *
+ * @param status  HTTP status
+ * @param body    UTF-8 JSON
+ * @param headers extra headers; the handler adds Content-Type, Content-Length, Cache-Control and
+ *                X-Request-ID to every answer
+ */
+record ApiResponse(int status, byte[] body, Map<String, String> headers) {
+
+    ApiResponse {
+        headers = Map.copyOf(headers);
+    }
+
+    /** {@code status} with {@code json} as the body. */
+    static ApiResponse json(int status, JsonNode json) {
+        try {
+            return new ApiResponse(status, Json.MAPPER.writeValueAsBytes(json), Map.of());
+        } catch (JsonProcessingException e) {
+            // Serialising a tree of plain nodes cannot fail; reaching this is a bug.
+            throw new IllegalStateException("cannot serialise a JSON tree", e);
+        }
+    }
+
+    /** {@code {"error":{"message":...,"code":...}}} with {@code status}. */
+    static ApiResponse error(int status, String code, String message) {
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        ObjectNode error = root.putObject("error");
+        error.put("message", message);
+        error.put("code", code);
+        ApiResponse r = json(status, root);
+        if (status == 401) {
+            return new ApiResponse(status, r.body, Map.of("WWW-Authenticate", "Bearer realm=\"llm-proxy management\""));
+        }
+        return r;
+    }
+
+    /** The answer for {@code e}, including its {@code Allow} header. */
+    static ApiResponse error(ApiException e) {
+        ApiResponse r = error(e.status(), e.code(), e.getMessage());
+        return e.allow() == null ? r : new ApiResponse(r.status, r.body, Map.of("Allow", e.allow()));
+    }
+}

@@ -1,0 +1,198 @@
+package dev.llmproxy.server;
+
+import dev.llmproxy.core.audit.AuditLogger;
+import dev.llmproxy.core.audit.AuditStore;
+import dev.llmproxy.core.auth.InvalidationBus;
+import dev.llmproxy.core.auth.RedisInvalidationBus;
+import dev.llmproxy.core.auth.TokenService;
+import dev.llmproxy.core.manage.ManagementApi;
+import dev.llmproxy.core.ratelimit.LocalRateLimiter;
+import dev.llmproxy.core.ratelimit.RateLimiter;
+import dev.llmproxy.core.ratelimit.RedisRateLimiter;
+import dev.llmproxy.core.store.Database;
+import dev.llmproxy.core.store.JdbcAuditStore;
+import dev.llmproxy.core.store.JdbcProjectStore;
+import dev.llmproxy.core.store.JdbcTokenStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.RedisClient;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Everything {@code llm-proxy server} runs besides the proxy itself, opened in dependency order
+ * and closed in reverse:
+ *
+ * <ol>
+ *   <li>the database ({@link Database#open}: pool, connection check, pending migrations);</li>
+ *   <li>the JDBC stores, the project store with the {@code ENCRYPTION_KEY} cipher;</li>
+ *   <li>the audit logger (file and/or {@code audit_events} rows);</li>
+ *   <li>the blocking executor: {@value #BLOCKING_THREADS} named threads and a queue of
+ *       {@value #BLOCKING_QUEUE} tasks for every JDBC and Redis call (never the event loops);
+ *       beyond that, work is refused (503) rather than queued without bound;</li>
+ *   <li>with {@code REDIS_ADDR}: a jedis {@link RedisClient} pool for the Lua rate limiter and a
+ *       {@link RedisInvalidationBus} on {@value RedisLink#INVALIDATION_CHANNEL}; otherwise an
+ *       in-memory limiter and no bus;</li>
+ *   <li>the {@link TokenService} and the {@link ManagementApi}.</li>
+ * </ol>
+ *
+ * {@link #close()} runs after the proxy has stopped: the token service flushes usage and returns
+ * unused quota leases (on the executor, which is drained next), then the invalidation bus and the
+ * Redis pool close, then the audit logger writes what it holds, and finally the database closes.
+ * Not thread-safe: open and close once.
+ */
+final class ServerServices implements AutoCloseable {
+
+    static final int BLOCKING_THREADS = 16;
+    static final int BLOCKING_QUEUE = 10_000;
+    static final int AUDIT_QUEUE = 10_000;
+
+    private static final Logger log = LoggerFactory.getLogger(ServerServices.class);
+
+    /** What was opened, in order; closed in reverse. */
+    private final List<AutoCloseable> opened;
+    private final Database database;
+    private final AuditLogger audit;
+    private final TokenService tokenService;
+    private final ManagementApi managementApi;
+
+    private ServerServices(StorageSettings storage, ManagementToken managementToken, List<AutoCloseable> opened) {
+        this.opened = opened;
+        Clock clock = Clock.systemUTC();
+        database = Database.open(storage.database());
+        opened.add(database);
+        JdbcProjectStore projects = new JdbcProjectStore(database, storage.cipher());
+        JdbcTokenStore tokens = new JdbcTokenStore(database);
+        AuditStore auditStore = new JdbcAuditStore(database);
+        AuditSettings a = storage.audit();
+        audit = openAudit(a, a.storeInDb() ? auditStore : null);
+        opened.add(audit);
+        ThreadPoolExecutor blocking = new ThreadPoolExecutor(BLOCKING_THREADS, BLOCKING_THREADS, 60,
+                TimeUnit.SECONDS, new ArrayBlockingQueue<>(BLOCKING_QUEUE), named("llmproxy-blocking"));
+        blocking.allowCoreThreadTimeOut(true);
+        AutoCloseable drainBlocking = () -> {
+            blocking.shutdown();
+            if (!blocking.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("blocking tasks still running after 10 s; abandoning them");
+                blocking.shutdownNow();
+            }
+        };
+        RateLimiter rateLimiter = new LocalRateLimiter();
+        InvalidationBus invalidations = null;
+        RedisLink redis = storage.redis();
+        if (redis != null) {
+            if (redis.tls() || redis.user() != null) {
+                throw new ConfigError("REDIS_ADDR: token invalidation over Redis does not support TLS (rediss://) or"
+                        + " ACL users yet; use redis://[:password@]host:port[/db] with REDIS_PASSWORD");
+            }
+            RedisClient client = RedisClient.builder()
+                    .hostAndPort(new HostAndPort(redis.host(), redis.port()))
+                    .clientConfig(DefaultJedisClientConfig.builder().database(redis.database())
+                            .password(redis.password()).timeoutMillis(2000).clientName("llmproxy-ratelimit").build())
+                    .build();
+            opened.add(client);
+            rateLimiter = new RedisRateLimiter(client, RedisLink.RATE_LIMIT_PREFIX, blocking, redis.failMode());
+            invalidations = new RedisInvalidationBus(redis.host(), redis.port(), redis.database(), redis.password(),
+                    RedisLink.INVALIDATION_CHANNEL);
+            opened.add(invalidations);
+            log.info("token invalidation and rate limits shared through Redis at {} (rate limits fail {} while it"
+                    + " is down)", redis.endpoint(), redis.failMode() == RedisRateLimiter.FailMode.OPEN ? "open"
+                    : "closed");
+        }
+        // Registered here so that it runs after the token service closes (whose lease returns run on
+        // it) and before Redis and the database close.
+        opened.add(drainBlocking);
+        tokenService = new TokenService(tokens, projects, blocking, rateLimiter, storage.tokens(), clock,
+                invalidations);
+        opened.add(tokenService);
+        managementApi = ManagementApi.builder()
+                .projects(projects).tokens(tokens)
+                .auditStore(a.enabled() && a.storeInDb() ? auditStore : null)
+                .auditLogger(audit).tokenService(tokenService)
+                .managementToken(managementToken.value())
+                .executor(blocking).clock(clock).build();
+    }
+
+    /**
+     * Opens everything in order; on a failure closes what was opened and rethrows.
+     *
+     * @throws dev.llmproxy.core.store.StoreException when the database cannot be opened or migrated
+     * @throws ConfigError                            when the audit file cannot be opened
+     */
+    static ServerServices open(StorageSettings storage, ManagementToken managementToken) {
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            return new ServerServices(storage, managementToken, opened);
+        } catch (RuntimeException e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    private static AuditLogger openAudit(AuditSettings a, AuditStore store) {
+        if (!a.enabled() || a.file() == null && store == null) {
+            log.info("audit log disabled");
+            return AuditLogger.disabled();
+        }
+        try {
+            AuditLogger logger = new AuditLogger(a.file(), a.createDir(), store, AUDIT_QUEUE);
+            log.info("audit log: {}{}", a.file() == null ? "no file" : a.file(),
+                    store == null ? "" : " and the database");
+            return logger;
+        } catch (IOException e) {
+            throw new ConfigError("AUDIT_LOG_FILE: cannot open " + a.file() + " for appending: " + e.getMessage(), e);
+        }
+    }
+
+    Database database() {
+        return database;
+    }
+
+    AuditLogger audit() {
+        return audit;
+    }
+
+    TokenService tokenService() {
+        return tokenService;
+    }
+
+    ManagementApi managementApi() {
+        return managementApi;
+    }
+
+    @Override
+    public void close() {
+        closeAll(opened);
+    }
+
+    /** Closes in reverse order of opening; one failure does not keep the rest open. */
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                log.warn("closing {} failed: {}", resources.get(i).getClass().getSimpleName(), e.toString());
+            }
+        }
+        resources.clear();
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
