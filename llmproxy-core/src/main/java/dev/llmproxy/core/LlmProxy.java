@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -90,10 +91,12 @@ public final class LlmProxy implements AutoCloseable {
 
     private final List<Supplier<ChannelHandler>> routes;
     private final PrometheusMetrics metrics;
+    private final BooleanSupplier readiness;
 
     private LlmProxy(ProxySettings settings, EventBus eventBus, TokenService tokenService, AuditLogger audit,
-                     List<Supplier<ChannelHandler>> routes, boolean metricsEnabled) {
+                     List<Supplier<ChannelHandler>> routes, boolean metricsEnabled, BooleanSupplier readiness) {
         this.settings = settings;
+        this.readiness = readiness;
         this.routes = List.copyOf(routes);
         this.engine = new ProxyEngine(settings, eventBus, tokenService, audit);
         if (metricsEnabled) {
@@ -168,7 +171,8 @@ public final class LlmProxy implements AutoCloseable {
                         for (int i = 0; i < routes.size(); i++) {
                             p.addLast("routes-" + i, routes.get(i).get());
                         }
-                        p.addLast("local-endpoints", new LocalEndpointsHandler(VERSION, () -> !stopping, metrics));
+                        p.addLast("local-endpoints", new LocalEndpointsHandler(VERSION,
+                                () -> !stopping && readiness.getAsBoolean(), metrics));
                     }
                 });
         try {
@@ -266,6 +270,7 @@ public final class LlmProxy implements AutoCloseable {
         private AuditLogger auditLogger;
         private final List<Supplier<ChannelHandler>> routes = new ArrayList<>();
         private boolean metricsEnabled = PROMETHEUS_ON_CLASSPATH;
+        private BooleanSupplier readiness = () -> true;
         private int eventMaxRequestBodyBytes = Event.DEFAULT_MAX_REQUEST_BODY_BYTES;
         private int eventMaxResponseBodyBytes = Event.DEFAULT_MAX_RESPONSE_BODY_BYTES;
 
@@ -415,6 +420,15 @@ public final class LlmProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * What {@code /ready} reports besides "not stopping", e.g. the database's last ping.
+         * Called on an event loop for every probe: it must answer from memory, never block.
+         */
+        public Builder readiness(BooleanSupplier ready) {
+            this.readiness = Objects.requireNonNull(ready, "ready");
+            return this;
+        }
+
         /** Where proxy denials for inactive projects and unavailable stores are audited. */
         public Builder auditLogger(AuditLogger audit) {
             this.auditLogger = audit;
@@ -436,7 +450,7 @@ public final class LlmProxy implements AutoCloseable {
             return new LlmProxy(new ProxySettings(listen, provider, upstreamApiKey, pathPrefix, maxRequestBodyBytes,
                     maxHeaderBytes, maxInitialLineBytes, clientIdleTimeout, ioThreads, maxIdlePerUpstream,
                     eventMaxRequestBodyBytes, eventMaxResponseBodyBytes, upstreamTrustedCertificates), eventBus,
-                    tokenService, auditLogger, routes, metricsEnabled);
+                    tokenService, auditLogger, routes, metricsEnabled, readiness);
         }
     }
 }

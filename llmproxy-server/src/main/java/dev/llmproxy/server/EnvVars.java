@@ -27,6 +27,7 @@ final class EnvVars {
     static final String LOG_FILE = "LOG_FILE";
     static final String LOG_MAX_SIZE_MB = "LOG_MAX_SIZE_MB";
     static final String LOG_MAX_BACKUPS = "LOG_MAX_BACKUPS";
+    static final String ENABLE_METRICS = "ENABLE_METRICS";
     static final String LLM_PROXY_EVENT_BUS = "LLM_PROXY_EVENT_BUS";
     static final String FILE_EVENT_LOG = "FILE_EVENT_LOG";
     static final String OBSERVABILITY_MAX_REQUEST_BODY_BYTES = "OBSERVABILITY_MAX_REQUEST_BODY_BYTES";
@@ -52,7 +53,7 @@ final class EnvVars {
      */
     static final List<String> ACTIVE = Stream.concat(Stream.of(LISTEN_ADDR, API_CONFIG_PATH, DEFAULT_API_PROVIDER,
                     OPENAI_API_URL, MAX_REQUEST_SIZE, IO_THREADS, MANAGEMENT_TOKEN, LOG_LEVEL, LOG_FILE,
-                    LOG_MAX_SIZE_MB, LOG_MAX_BACKUPS, LLM_PROXY_EVENT_BUS, FILE_EVENT_LOG,
+                    LOG_MAX_SIZE_MB, LOG_MAX_BACKUPS, LLM_PROXY_EVENT_BUS, FILE_EVENT_LOG, ENABLE_METRICS,
                     OBSERVABILITY_MAX_REQUEST_BODY_BYTES, OBSERVABILITY_MAX_RESPONSE_BODY_BYTES,
                     DB_DRIVER, DATABASE_PATH, DATABASE_URL, DATABASE_POOL_SIZE, ENCRYPTION_KEY, REQUIRE_ENCRYPTION_KEY,
                     AUDIT_ENABLED, AUDIT_LOG_FILE, AUDIT_STORE_IN_DB, AUDIT_CREATE_DIR,
@@ -92,7 +93,6 @@ final class EnvVars {
             new Reserved("REDIS_CACHE_KEY_PREFIX", CACHE, true),
             new Reserved("HTTP_CACHE_MAX_OBJECT_BYTES", CACHE, true),
             new Reserved("HTTP_CACHE_DEFAULT_TTL", CACHE, true),
-            new Reserved("ENABLE_METRICS", "metrics (/metrics)", true),
             new Reserved("LLM_PROXY_API_KEY", "the dispatcher command", false),
             new Reserved("LLM_PROXY_ENDPOINT", "the dispatcher command", false));
 

@@ -141,6 +141,8 @@ final class ServerCommand implements Callable<Integer> {
                         .tokenService(services.tokenService())
                         .auditLogger(services.audit())
                         .route(services.managementApi()::newHandler)
+                        .readiness(services::ready)
+                        .metrics(config.metricsEnabled())
                         .build().start();
             } catch (RuntimeException e) {
                 closeQuietly(fileLog, bus);

@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param logging             log level and file
  * @param events              event bus, file event log and event body caps
  * @param storage             database, encryption, audit, token cache and Redis link
+ * @param metricsEnabled      serve {@code /metrics} and {@code /metrics/prometheus} ({@code ENABLE_METRICS})
  * @param warnings            things the operator should know about the configuration, logged at
  *                            start-up (never containing secrets)
  */
@@ -36,6 +37,7 @@ public record ServerConfig(
         LogSettings logging,
         EventSettings events,
         StorageSettings storage,
+        boolean metricsEnabled,
         List<String> warnings) {
 
     public ServerConfig {

@@ -196,8 +196,9 @@ final class ServerConfigReader {
                         + reserved.feature() + ", which this version does not include");
             }
         }
+        boolean metrics = source.env(EnvVars.ENABLE_METRICS).map(raw -> raw.parse(ValueParsers::bool)).orElse(true);
         return new ServerConfig(listen, provider, providerFile, maxBody, ioThreads, token, logging,
-                events(), storage, warnings);
+                events(), storage, metrics, warnings);
     }
 
     /**

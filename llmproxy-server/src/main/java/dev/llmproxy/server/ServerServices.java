@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,6 +58,7 @@ final class ServerServices implements AutoCloseable {
     static final int BLOCKING_THREADS = 16;
     static final int BLOCKING_QUEUE = 10_000;
     static final int AUDIT_QUEUE = 10_000;
+    static final int DB_PING_SECONDS = 5;
 
     private static final Logger log = LoggerFactory.getLogger(ServerServices.class);
 
@@ -65,12 +68,18 @@ final class ServerServices implements AutoCloseable {
     private final AuditLogger audit;
     private final TokenService tokenService;
     private final ManagementApi managementApi;
+    /** Result of the last background {@link Database#ping()}; read by {@code /ready}. */
+    private volatile boolean databaseUp = true;
 
     private ServerServices(StorageSettings storage, ManagementToken managementToken, List<AutoCloseable> opened) {
         this.opened = opened;
         Clock clock = Clock.systemUTC();
         database = Database.open(storage.database());
         opened.add(database);
+        // /ready must answer from memory on an event loop, so the (blocking) ping runs here.
+        ScheduledExecutorService health = Executors.newSingleThreadScheduledExecutor(named("llmproxy-db-health"));
+        health.scheduleWithFixedDelay(this::pingDatabase, DB_PING_SECONDS, DB_PING_SECONDS, TimeUnit.SECONDS);
+        opened.add(health::shutdownNow);
         JdbcProjectStore projects = new JdbcProjectStore(database, storage.cipher());
         JdbcTokenStore tokens = new JdbcTokenStore(database);
         AuditStore auditStore = new JdbcAuditStore(database);
@@ -156,6 +165,28 @@ final class ServerServices implements AutoCloseable {
 
     Database database() {
         return database;
+    }
+
+    /** Whether the database answered its last ping (checked every {@value #DB_PING_SECONDS} s). */
+    boolean ready() {
+        return databaseUp;
+    }
+
+    private void pingDatabase() {
+        boolean up;
+        try {
+            up = database.ping();
+        } catch (RuntimeException e) {
+            up = false;
+        }
+        if (up != databaseUp) {
+            if (up) {
+                log.info("database reachable again: /ready reports ready");
+            } else {
+                log.warn("database ping failed: /ready reports not ready until it answers");
+            }
+        }
+        databaseUp = up;
     }
 
     AuditLogger audit() {

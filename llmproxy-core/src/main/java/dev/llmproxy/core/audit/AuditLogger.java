@@ -68,6 +68,10 @@ public final class AuditLogger implements AutoCloseable {
             this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
         }
+        if (file == null && store == null) {
+            this.writer = null; // nothing to write to: no thread either
+            return;
+        }
         this.writer = new Thread(this::run, "llmproxy-audit");
         writer.setDaemon(true);
         writer.start();
@@ -198,6 +202,9 @@ public final class AuditLogger implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (writer == null) {
+            return;
+        }
         try {
             writer.join(10_000);
         } catch (InterruptedException e) {
