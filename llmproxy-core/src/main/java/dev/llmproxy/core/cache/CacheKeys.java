@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -96,7 +97,7 @@ public final class CacheKeys {
     }
 
     /** The key of a request whose (aggregated) body is in {@code body}; the buffer is not consumed. */
-    public CacheKey forRequest(CacheScope scope, String method, String uri, HttpHeaders headers, ByteBuf body) {
+    public CacheKey forRequest(CacheScope scope, HttpMethod method, String uri, HttpHeaders headers, ByteBuf body) {
         if (body == null || !body.isReadable()) {
             return forRequest(scope, method, uri, headers, null, 0, 0);
         }
@@ -109,7 +110,7 @@ public final class CacheKeys {
     }
 
     /** The key of a request with body {@code body} (null or empty for none). */
-    public CacheKey forRequest(CacheScope scope, String method, String uri, HttpHeaders headers, byte[] body) {
+    public CacheKey forRequest(CacheScope scope, HttpMethod method, String uri, HttpHeaders headers, byte[] body) {
         return forRequest(scope, method, uri, headers, body, 0, body == null ? 0 : body.length);
     }
 
@@ -122,14 +123,14 @@ public final class CacheKeys {
      * @param headers the client's request headers (only content negotiation and {@link #KEY_HEADERS} are read)
      * @param body    the request body; null or empty for none
      */
-    public CacheKey forRequest(CacheScope scope, String method, String uri, HttpHeaders headers,
+    public CacheKey forRequest(CacheScope scope, HttpMethod method, String uri, HttpHeaders headers,
                                byte[] body, int offset, int length) {
         Objects.requireNonNull(scope, "scope");
         Objects.requireNonNull(uri, "uri");
         Objects.requireNonNull(headers, "headers");
         StringBuilder key = new StringBuilder(192);
         key.append(prefix).append(scope.segment()).append(':')
-                .append(validateMethod(method)).append(':')
+                .append(validateMethod(Objects.requireNonNull(method, "method").name())).append(':')
                 .append(target(uri))
                 .append(":accept-").append(accept(headers));
         String codings = codings(headers);

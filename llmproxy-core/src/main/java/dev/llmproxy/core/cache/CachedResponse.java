@@ -54,6 +54,9 @@ public final class CachedResponse {
             "upgrade", "proxy-authenticate", "proxy-authorization", "set-cookie", "set-cookie2", "age", "date",
             "x-request-id", "x-upstream-request-id", "x-proxy-cache", "x-proxy-cache-key", "cache-status");
 
+    private static final Set<String> NOT_MODIFIED_HEADERS = Set.of(
+            "cache-control", "content-location", "etag", "expires", "last-modified", "vary");
+
     /** Bookkeeping per entry in the size estimate: object headers, references, Instants, the key. */
     private static final int ENTRY_OVERHEAD = 256;
     /** Per header line: two String objects and their arrays, the record, the list slot. */
@@ -262,6 +265,22 @@ public final class CachedResponse {
     public void copyHeadersTo(HttpHeaders target) {
         for (Header h : headers) {
             target.add(h.name(), h.value());
+        }
+        if (!etagFromUpstream) {
+            target.set(HttpHeaderNames.ETAG, etag);
+        }
+    }
+
+    /**
+     * Adds the headers a {@code 304 Not Modified} from this entry carries (RFC 9110 §15.4.5):
+     * {@code Cache-Control}, {@code Content-Location}, {@code ETag}, {@code Expires},
+     * {@code Last-Modified} and {@code Vary}. No body headers: a 304 has no content.
+     */
+    public void copyNotModifiedHeadersTo(HttpHeaders target) {
+        for (Header h : headers) {
+            if (NOT_MODIFIED_HEADERS.contains(h.name().toLowerCase(Locale.ROOT))) {
+                target.add(h.name(), h.value());
+            }
         }
         if (!etagFromUpstream) {
             target.set(HttpHeaderNames.ETAG, etag);

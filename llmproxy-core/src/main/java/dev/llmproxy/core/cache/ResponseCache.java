@@ -14,7 +14,10 @@ import java.util.concurrent.CompletionStage;
  * <ul>
  *   <li>Calls never block the calling thread on I/O (the proxy calls from an event loop); an
  *       in-memory implementation completes before returning, so a hit does not change
- *       threads.</li>
+ *       threads. A stage that is not yet complete may complete on another thread (the Redis
+ *       executor): a caller on an event loop continues with
+ *       {@code channel.eventLoop().execute(...)}, or checks {@code toCompletableFuture().isDone()}
+ *       first to stay on the fast path.</li>
  *   <li>Stages never complete exceptionally for {@link #get} and {@link #put}: a backend failure
  *       is a miss or a skipped store, counted in {@link CacheStats#errors()}. A cache outage must
  *       not fail a request.</li>

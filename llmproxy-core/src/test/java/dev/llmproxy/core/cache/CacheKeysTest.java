@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,7 @@ class CacheKeysTest {
     }
 
     private CacheKey post(CacheScope scope, HttpHeaders headers, String body) {
-        return keys.forRequest(scope, "POST", "/v1/chat/completions", headers, body.getBytes(StandardCharsets.UTF_8));
+        return keys.forRequest(scope, HttpMethod.valueOf("POST"), "/v1/chat/completions", headers, body.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -31,7 +32,7 @@ class CacheKeysTest {
         assertThat(key.toString()).matches("llmproxy:cache:" + PROJECT
                 + ":POST:/v1/chat/completions:accept-application/json:body-[0-9a-f]{64}");
         assertThat(key.scope()).isEqualTo(project);
-        CacheKey get = keys.forRequest(project, "GET", "/v1/models", new DefaultHttpHeaders(), (byte[]) null);
+        CacheKey get = keys.forRequest(project, HttpMethod.valueOf("GET"), "/v1/models", new DefaultHttpHeaders(), (byte[]) null);
         assertThat(get.value()).isEqualTo("llmproxy:cache:" + PROJECT + ":GET:/v1/models:accept-*/*");
     }
 
@@ -103,13 +104,13 @@ class CacheKeysTest {
 
     @Test
     void query_isSortedByName_keepingTheOrderOfRepeatedNames() {
-        CacheKey a = keys.forRequest(project, "GET", "/v1/files?purpose=batch&limit=5&after=x", new DefaultHttpHeaders(), (byte[]) null);
-        CacheKey b = keys.forRequest(project, "GET", "/v1/files?limit=5&after=x&purpose=batch", new DefaultHttpHeaders(), (byte[]) null);
+        CacheKey a = keys.forRequest(project, HttpMethod.valueOf("GET"), "/v1/files?purpose=batch&limit=5&after=x", new DefaultHttpHeaders(), (byte[]) null);
+        CacheKey b = keys.forRequest(project, HttpMethod.valueOf("GET"), "/v1/files?limit=5&after=x&purpose=batch", new DefaultHttpHeaders(), (byte[]) null);
         assertThat(a).isEqualTo(b);
         assertThat(a.toString()).contains(":GET:/v1/files?after=x&limit=5&purpose=batch:");
-        assertThat(keys.forRequest(project, "GET", "/x?a=1&a=2", new DefaultHttpHeaders(), (byte[]) null))
-                .isNotEqualTo(keys.forRequest(project, "GET", "/x?a=2&a=1", new DefaultHttpHeaders(), (byte[]) null));
-        assertThat(keys.forRequest(project, "GET", "/x?#frag", new DefaultHttpHeaders(), (byte[]) null).toString())
+        assertThat(keys.forRequest(project, HttpMethod.valueOf("GET"), "/x?a=1&a=2", new DefaultHttpHeaders(), (byte[]) null))
+                .isNotEqualTo(keys.forRequest(project, HttpMethod.valueOf("GET"), "/x?a=2&a=1", new DefaultHttpHeaders(), (byte[]) null));
+        assertThat(keys.forRequest(project, HttpMethod.valueOf("GET"), "/x?#frag", new DefaultHttpHeaders(), (byte[]) null).toString())
                 .endsWith(":GET:/x:accept-*/*");
     }
 
@@ -117,18 +118,18 @@ class CacheKeysTest {
     void acceptAndAcceptEncoding_areNormalisedAndPartOfTheKey() {
         HttpHeaders a = new DefaultHttpHeaders().set("Accept", "Application/JSON ").set("Accept-Encoding", "gzip, br;q=1.0, identity");
         HttpHeaders b = new DefaultHttpHeaders().set("Accept", "application/json").set("Accept-Encoding", "br,x-gzip,compress;q=0");
-        CacheKey ka = keys.forRequest(project, "GET", "/v1/models", a, (byte[]) null);
-        assertThat(keys.forRequest(project, "GET", "/v1/models", b, (byte[]) null)).isEqualTo(ka);
+        CacheKey ka = keys.forRequest(project, HttpMethod.valueOf("GET"), "/v1/models", a, (byte[]) null);
+        assertThat(keys.forRequest(project, HttpMethod.valueOf("GET"), "/v1/models", b, (byte[]) null)).isEqualTo(ka);
         assertThat(ka.toString()).endsWith(":GET:/v1/models:accept-application/json:enc-br,gzip");
         HttpHeaders plain = new DefaultHttpHeaders().set("Accept", "application/json");
-        assertThat(keys.forRequest(project, "GET", "/v1/models", plain, (byte[]) null)).isNotEqualTo(ka);
+        assertThat(keys.forRequest(project, HttpMethod.valueOf("GET"), "/v1/models", plain, (byte[]) null)).isNotEqualTo(ka);
         HttpHeaders zeroQ = new DefaultHttpHeaders().set("Accept", "application/json").set("Accept-Encoding", "gzip;q=0");
-        assertThat(keys.forRequest(project, "GET", "/v1/models", zeroQ, (byte[]) null))
-                .isEqualTo(keys.forRequest(project, "GET", "/v1/models", plain, (byte[]) null));
+        assertThat(keys.forRequest(project, HttpMethod.valueOf("GET"), "/v1/models", zeroQ, (byte[]) null))
+                .isEqualTo(keys.forRequest(project, HttpMethod.valueOf("GET"), "/v1/models", plain, (byte[]) null));
         HttpHeaders star = new DefaultHttpHeaders().set("Accept-Encoding", "*");
-        assertThat(keys.forRequest(project, "GET", "/", star, (byte[]) null).toString()).endsWith(":enc-br,deflate,gzip,zstd");
+        assertThat(keys.forRequest(project, HttpMethod.valueOf("GET"), "/", star, (byte[]) null).toString()).endsWith(":enc-br,deflate,gzip,zstd");
         HttpHeaders sse = new DefaultHttpHeaders().set("Accept", "text/event-stream");
-        assertThat(keys.forRequest(project, "GET", "/v1/models", sse, (byte[]) null)).isNotEqualTo(ka);
+        assertThat(keys.forRequest(project, HttpMethod.valueOf("GET"), "/v1/models", sse, (byte[]) null)).isNotEqualTo(ka);
     }
 
     @Test
@@ -152,11 +153,11 @@ class CacheKeysTest {
     @Test
     void colonsInPathOrHeaders_cannotForgeAnotherKey() {
         // Fine-tuned model ids contain colons; the path keeps them, header values escape them.
-        CacheKey ft = keys.forRequest(project, "GET", "/v1/models/ft:gpt-4o:org:x", new DefaultHttpHeaders(), (byte[]) null);
+        CacheKey ft = keys.forRequest(project, HttpMethod.valueOf("GET"), "/v1/models/ft:gpt-4o:org:x", new DefaultHttpHeaders(), (byte[]) null);
         assertThat(ft.toString()).contains(":GET:/v1/models/ft:gpt-4o:org:x:accept-*/*");
-        CacheKey forged = keys.forRequest(project, "GET", "/v1/models",
+        CacheKey forged = keys.forRequest(project, HttpMethod.valueOf("GET"), "/v1/models",
                 new DefaultHttpHeaders().set("Accept", "a:accept-b"), (byte[]) null);
-        CacheKey other = keys.forRequest(project, "GET", "/v1/models:accept-a",
+        CacheKey other = keys.forRequest(project, HttpMethod.valueOf("GET"), "/v1/models:accept-a",
                 new DefaultHttpHeaders().set("Accept", "b"), (byte[]) null);
         assertThat(forged).isNotEqualTo(other);
         assertThat(forged.toString()).contains("accept-a%3aaccept-b");
@@ -169,10 +170,10 @@ class CacheKeysTest {
         String longPath = "/v1/files?" + "q=" + "x".repeat(5000);
         String longAccept = "application/" + "y".repeat(500);
         byte[] body = ("{\"prompt\":\"" + "z".repeat(100_000) + "\"}").getBytes(StandardCharsets.UTF_8);
-        CacheKey key = keys.forRequest(CacheScope.project("p".repeat(1000)), "POST", longPath,
+        CacheKey key = keys.forRequest(CacheScope.project("p".repeat(1000)), HttpMethod.valueOf("POST"), longPath,
                 new DefaultHttpHeaders().set("Accept", longAccept).set("Accept-Encoding", "*").set("OpenAI-Beta", "v"), body);
         assertThat(key.toString().length()).isLessThan(700);
-        CacheKey otherTail = keys.forRequest(CacheScope.project("p".repeat(1000)), "POST", longPath + "y",
+        CacheKey otherTail = keys.forRequest(CacheScope.project("p".repeat(1000)), HttpMethod.valueOf("POST"), longPath + "y",
                 new DefaultHttpHeaders().set("Accept", longAccept).set("Accept-Encoding", "*").set("OpenAI-Beta", "v"), body);
         assertThat(otherTail).isNotEqualTo(key);
         assertThat(key.toString()).contains(":POST:/v1/files?q=xxx").contains("#");
@@ -180,8 +181,8 @@ class CacheKeysTest {
 
     @Test
     void nonAsciiTarget_isHashed_notEscapedInto_aCollidingForm() {
-        CacheKey raw = keys.forRequest(project, "GET", "/v1/files/\u00e9", new DefaultHttpHeaders(), (byte[]) null);
-        CacheKey encoded = keys.forRequest(project, "GET", "/v1/files/%E9", new DefaultHttpHeaders(), (byte[]) null);
+        CacheKey raw = keys.forRequest(project, HttpMethod.valueOf("GET"), "/v1/files/\u00e9", new DefaultHttpHeaders(), (byte[]) null);
+        CacheKey encoded = keys.forRequest(project, HttpMethod.valueOf("GET"), "/v1/files/%E9", new DefaultHttpHeaders(), (byte[]) null);
         assertThat(raw).isNotEqualTo(encoded);
         assertThat(raw.toString()).contains(":GET:/v1/files/#");
     }
@@ -192,9 +193,9 @@ class CacheKeysTest {
         ByteBuf heap = Unpooled.wrappedBuffer(body);
         ByteBuf direct = Unpooled.directBuffer().writeBytes(body);
         try {
-            CacheKey fromArray = keys.forRequest(project, "POST", "/v1/x", json(), body);
-            assertThat(keys.forRequest(project, "POST", "/v1/x", json(), heap)).isEqualTo(fromArray);
-            assertThat(keys.forRequest(project, "POST", "/v1/x", json(), direct)).isEqualTo(fromArray);
+            CacheKey fromArray = keys.forRequest(project, HttpMethod.valueOf("POST"), "/v1/x", json(), body);
+            assertThat(keys.forRequest(project, HttpMethod.valueOf("POST"), "/v1/x", json(), heap)).isEqualTo(fromArray);
+            assertThat(keys.forRequest(project, HttpMethod.valueOf("POST"), "/v1/x", json(), direct)).isEqualTo(fromArray);
             assertThat(heap.readableBytes()).isEqualTo(body.length);
             assertThat(direct.readableBytes()).isEqualTo(body.length);
         } finally {
@@ -213,8 +214,8 @@ class CacheKeysTest {
     void badInput_isRefusedWithAClearMessage() {
         assertThatThrownBy(() -> new CacheKeys("")).hasMessageContaining("1 to 64");
         assertThatThrownBy(() -> new CacheKeys("has space:")).hasMessageContaining("visible ASCII");
-        assertThatThrownBy(() -> keys.forRequest(project, "GE T", "/", new DefaultHttpHeaders(), (byte[]) null))
-                .hasMessageContaining("not an HTTP method");
+        assertThatThrownBy(() -> keys.forRequest(project, new HttpMethod("X".repeat(17)), "/", new DefaultHttpHeaders(), (byte[]) null))
+                .hasMessageContaining("method must be 1 to 16 characters");
         assertThatThrownBy(() -> CacheScope.project("")).isInstanceOf(IllegalArgumentException.class);
     }
 }

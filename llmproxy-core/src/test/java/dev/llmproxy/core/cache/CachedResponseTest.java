@@ -77,6 +77,17 @@ class CachedResponseTest {
     }
 
     @Test
+    void notModified_carriesOnlyTheValidatorAndCachingHeaders() {
+        HttpHeaders h = new DefaultHttpHeaders().add("Content-Type", "application/json").add("Content-Length", "7")
+                .add("Cache-Control", "max-age=60").add("Vary", "Origin").add("Last-Modified", "Thu, 02 Jan 2025 03:00:00 GMT");
+        CachedResponse r = CachedResponse.of(200, h, "{\"a\":1}".getBytes(StandardCharsets.UTF_8), false, NOW, Duration.ofSeconds(60));
+        HttpHeaders out = new DefaultHttpHeaders();
+        r.copyNotModifiedHeadersTo(out);
+        assertThat(out.names()).containsExactlyInAnyOrder("Cache-Control", "Vary", "Last-Modified", "etag");
+        assertThat(out.get("ETag")).isEqualTo(r.etag());
+    }
+
+    @Test
     void body_isNeverShared_withTheCaller() {
         byte[] body = "abc".getBytes(StandardCharsets.UTF_8);
         CachedResponse r = CachedResponse.of(200, new DefaultHttpHeaders(), body, false, NOW, Duration.ofSeconds(1));

@@ -3,6 +3,7 @@ package dev.llmproxy.core.cache;
 import dev.llmproxy.core.store.MutableClock;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,11 +51,11 @@ abstract class ResponseCacheContract {
     }
 
     protected CacheKey key(String project, String path) {
-        return keys().forRequest(CacheScope.project(project), "GET", path, new DefaultHttpHeaders(), (byte[]) null);
+        return keys().forRequest(CacheScope.project(project), HttpMethod.valueOf("GET"), path, new DefaultHttpHeaders(), (byte[]) null);
     }
 
     protected CacheKey postKey(String project, String body) {
-        return keys().forRequest(CacheScope.project(project), "POST", "/v1/chat/completions",
+        return keys().forRequest(CacheScope.project(project), HttpMethod.valueOf("POST"), "/v1/chat/completions",
                 new DefaultHttpHeaders().set("Content-Type", "application/json"), body.getBytes(StandardCharsets.UTF_8));
     }
 

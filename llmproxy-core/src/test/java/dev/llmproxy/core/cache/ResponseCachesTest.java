@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -30,7 +31,7 @@ class ResponseCachesTest {
         assertThat(c.redisPoolSize()).isEqualTo(16);
         assertThat(c.redisRetryAfter()).isEqualTo(Duration.ofSeconds(1));
         // The defaults are applied, not just documented: a GET without directives is stored for 300 s.
-        assertThat(c.policy().storeDecision(io.netty.handler.codec.http.HttpMethod.GET, new DefaultHttpHeaders(), 200,
+        assertThat(c.policy().storeDecision(HttpMethod.GET, new DefaultHttpHeaders(), 200,
                 new DefaultHttpHeaders(), 10, true, java.time.Instant.EPOCH).ttl()).isEqualTo(Duration.ofSeconds(300));
         assertThat(c.keys().prefix()).isEqualTo("llmproxy:cache:");
     }
@@ -88,7 +89,7 @@ class ResponseCachesTest {
                     .redisUrl("redis://127.0.0.1:1/0").build();
             try (ResponseCache redis = ResponseCaches.create(redisDown, blocking, Clock.systemUTC())) {
                 assertThat(redis).isInstanceOf(RedisResponseCache.class);
-                CacheKey k = redisDown.keys().forRequest(CacheScope.project("p"), "GET", "/v1/models",
+                CacheKey k = redisDown.keys().forRequest(CacheScope.project("p"), HttpMethod.valueOf("GET"), "/v1/models",
                         new DefaultHttpHeaders(), (byte[]) null);
                 assertThat(redis.get(k).toCompletableFuture().get(5, TimeUnit.SECONDS)).isNull();
                 assertThat(redis.stats().errors()).isEqualTo(1);
