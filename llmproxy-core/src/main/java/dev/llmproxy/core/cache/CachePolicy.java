@@ -216,10 +216,10 @@ public final class CachePolicy {
 
     /** Whether to read the cache for this request, and whether its answer may be stored. */
     public Lookup lookupDecision(HttpMethod method, HttpHeaders requestHeaders) {
-        if (bypassReason(method, requestHeaders) != null) {
+        CacheControl cc = CacheControl.of(requestHeaders);
+        if (bypassReason(method, requestHeaders, cc) != null) {
             return Lookup.BYPASS;
         }
-        CacheControl cc = CacheControl.of(requestHeaders);
         boolean pragmaNoCache = !requestHeaders.contains(HttpHeaderNames.CACHE_CONTROL)
                 && requestHeaders.containsValue(HttpHeaderNames.PRAGMA, "no-cache", true);
         if (cc.noCache() || cc.maxAge() == 0 || pragmaNoCache) {
@@ -229,7 +229,7 @@ public final class CachePolicy {
     }
 
     /** Why a request bypasses the cache entirely, or null when it does not. */
-    private static Reason bypassReason(HttpMethod method, HttpHeaders requestHeaders) {
+    private static Reason bypassReason(HttpMethod method, HttpHeaders requestHeaders, CacheControl cc) {
         boolean post = HttpMethod.POST.equals(method);
         if (!post && !HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
             return Reason.METHOD;
@@ -237,7 +237,6 @@ public final class CachePolicy {
         if (requestHeaders.contains(HttpHeaderNames.RANGE)) {
             return Reason.RANGE;
         }
-        CacheControl cc = CacheControl.of(requestHeaders);
         if (cc.noStore()) {
             return Reason.REQUEST_NO_STORE;
         }
@@ -270,7 +269,8 @@ public final class CachePolicy {
      */
     public StoreDecision storeDecision(HttpMethod method, HttpHeaders requestHeaders, int status,
                                        HttpHeaders responseHeaders, long bodySize, boolean complete, Instant now) {
-        Reason bypass = bypassReason(method, requestHeaders);
+        CacheControl request = CacheControl.of(requestHeaders);
+        Reason bypass = bypassReason(method, requestHeaders, request);
         if (bypass != null) {
             return StoreDecision.dontStore(bypass);
         }
@@ -295,7 +295,7 @@ public final class CachePolicy {
         }
         long seconds;
         if (HttpMethod.POST.equals(method)) {
-            seconds = clientTtlSeconds(CacheControl.of(requestHeaders));
+            seconds = clientTtlSeconds(request);
             long explicit = response.sMaxAge() >= 0 ? response.sMaxAge() : response.maxAge();
             if (explicit >= 0) {
                 seconds = Math.min(seconds, explicit);
