@@ -46,7 +46,7 @@ public final class CacheKey {
         return value.hashCode();
     }
 
-    /** The readable key, e.g. {@code llmproxy:cache:<project>:GET:/v1/models:accept-*&#47;*}. */
+    /** The readable key, e.g. <code>llmproxy:cache:&lt;project&gt;:GET:/v1/models:accept-*&#47;*</code>. */
     @Override
     public String toString() {
         return value;

@@ -28,7 +28,7 @@ import java.util.TreeSet;
  *       parameters sorted by name; several values of one name keep their order, because
  *       {@code a=1&a=2} and {@code a=2&a=1} may mean different arrays.</li>
  *   <li><b>accept</b> — the {@code Accept} header, lower-cased and without spaces; absent means
- *       {@code *&#47;*}.</li>
+ *       <code>*&#47;*</code>.</li>
  *   <li><b>enc</b> — the compressions the client accepts ({@code br}, {@code deflate},
  *       {@code gzip}, {@code zstd}; {@code *} means all four), sorted; omitted when it accepts
  *       none. Cached bodies are stored as the upstream encoded them, so a client that cannot
@@ -216,7 +216,7 @@ public final class CacheKeys {
         return eq >= 0 ? param.substring(0, eq) : param;
     }
 
-    /** Normalised {@code Accept}: lower case, no whitespace, {@code *&#47;*} when absent. */
+    /** Normalised {@code Accept}: lower case, no whitespace, <code>*&#47;*</code> when absent. */
     static String accept(HttpHeaders headers) {
         List<String> all = headers.getAll(HttpHeaderNames.ACCEPT);
         StringBuilder b = new StringBuilder();
