@@ -2,6 +2,8 @@ package dev.llmproxy.core;
 
 import dev.llmproxy.core.audit.AuditLogger;
 import dev.llmproxy.core.auth.TokenService;
+import dev.llmproxy.core.cache.ResponseCache;
+import dev.llmproxy.core.cache.ResponseCacheConfig;
 import dev.llmproxy.core.health.LocalEndpointsHandler;
 import dev.llmproxy.core.metrics.PrometheusMetrics;
 import dev.llmproxy.core.proxy.ProxyEngine;
@@ -94,11 +96,13 @@ public final class LlmProxy implements AutoCloseable {
     private final BooleanSupplier readiness;
 
     private LlmProxy(ProxySettings settings, EventBus eventBus, TokenService tokenService, AuditLogger audit,
-                     List<Supplier<ChannelHandler>> routes, boolean metricsEnabled, BooleanSupplier readiness) {
+                     List<Supplier<ChannelHandler>> routes, boolean metricsEnabled, BooleanSupplier readiness,
+                     ResponseCache responseCache, ResponseCacheConfig responseCacheConfig) {
         this.settings = settings;
         this.readiness = readiness;
         this.routes = List.copyOf(routes);
         this.engine = new ProxyEngine(settings, eventBus, tokenService, audit);
+        engine.responseCache(responseCache, responseCacheConfig);
         if (metricsEnabled) {
             this.metrics = new PrometheusMetrics(new CollectorRegistry(true), settings.provider().name(),
                     eventBus == null ? null : eventBus::stats);
@@ -271,6 +275,8 @@ public final class LlmProxy implements AutoCloseable {
         private final List<Supplier<ChannelHandler>> routes = new ArrayList<>();
         private boolean metricsEnabled = PROMETHEUS_ON_CLASSPATH;
         private BooleanSupplier readiness = () -> true;
+        private ResponseCache responseCache;
+        private ResponseCacheConfig responseCacheConfig;
         private int eventMaxRequestBodyBytes = Event.DEFAULT_MAX_REQUEST_BODY_BYTES;
         private int eventMaxResponseBodyBytes = Event.DEFAULT_MAX_RESPONSE_BODY_BYTES;
 
@@ -429,6 +435,17 @@ public final class LlmProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Serves repeated requests from {@code cache} (see {@code docs/cache.md}): keys scoped per
+         * project, POST only on client opt-in, streams stored only when complete. The proxy uses the
+         * cache but does not own it.
+         */
+        public Builder responseCache(ResponseCache cache, ResponseCacheConfig config) {
+            this.responseCache = Objects.requireNonNull(cache, "cache");
+            this.responseCacheConfig = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
         /** Where proxy denials for inactive projects and unavailable stores are audited. */
         public Builder auditLogger(AuditLogger audit) {
             this.auditLogger = audit;
@@ -450,7 +467,7 @@ public final class LlmProxy implements AutoCloseable {
             return new LlmProxy(new ProxySettings(listen, provider, upstreamApiKey, pathPrefix, maxRequestBodyBytes,
                     maxHeaderBytes, maxInitialLineBytes, clientIdleTimeout, ioThreads, maxIdlePerUpstream,
                     eventMaxRequestBodyBytes, eventMaxResponseBodyBytes, upstreamTrustedCertificates), eventBus,
-                    tokenService, auditLogger, routes, metricsEnabled, readiness);
+                    tokenService, auditLogger, routes, metricsEnabled, readiness, responseCache, responseCacheConfig);
         }
     }
 }

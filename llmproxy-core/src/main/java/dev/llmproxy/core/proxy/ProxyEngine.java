@@ -6,6 +6,10 @@ import dev.llmproxy.core.route.RequestPolicy;
 import dev.llmproxy.eventbus.EventBus;
 import dev.llmproxy.core.audit.AuditLogger;
 import dev.llmproxy.core.auth.TokenService;
+import dev.llmproxy.core.cache.CacheKeys;
+import dev.llmproxy.core.cache.CachePolicy;
+import dev.llmproxy.core.cache.ResponseCache;
+import dev.llmproxy.core.cache.ResponseCacheConfig;
 import dev.llmproxy.core.metrics.ProxyMetrics;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -43,6 +47,10 @@ public final class ProxyEngine implements AutoCloseable {
     final TokenService tokenService;
     /** Records proxy denials worth auditing; never null. */
     final AuditLogger audit;
+    /** The response cache and how it is used; null cache = off. */
+    volatile ResponseCache responseCache;
+    volatile CachePolicy cachePolicy;
+    volatile CacheKeys cacheKeys;
     /** Traffic metrics; never null. */
     volatile ProxyMetrics metrics = ProxyMetrics.NOOP;
 
@@ -92,6 +100,16 @@ public final class ProxyEngine implements AutoCloseable {
                     + (trustedCertificates != null ? " with trusted certificates " + trustedCertificates : "")
                     + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Serves and stores responses through {@code cache} under {@code config}'s policy and keys
+     * (null turns the cache off). The engine uses the cache but does not own it.
+     */
+    public void responseCache(ResponseCache cache, ResponseCacheConfig config) {
+        this.cachePolicy = config == null ? null : config.policy();
+        this.cacheKeys = config == null ? null : config.keys();
+        this.responseCache = config == null ? null : cache;
     }
 
     /** Where traffic metrics go (default: nowhere). */

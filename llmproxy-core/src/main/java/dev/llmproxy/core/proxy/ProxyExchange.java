@@ -4,6 +4,14 @@ import dev.llmproxy.core.ProxyError;
 import dev.llmproxy.core.audit.AuditEvent;
 import dev.llmproxy.core.auth.AuthResult;
 import dev.llmproxy.core.auth.TokenService;
+import dev.llmproxy.core.cache.CacheKey;
+import dev.llmproxy.core.cache.CachePolicy;
+import dev.llmproxy.core.cache.CacheScope;
+import dev.llmproxy.core.cache.CacheStatus;
+import dev.llmproxy.core.cache.CachedResponse;
+import dev.llmproxy.core.cache.ResponseCache;
+import dev.llmproxy.eventbus.Body;
+import dev.llmproxy.eventbus.BodyCapture;
 import dev.llmproxy.core.ratelimit.RateLimitDecision;
 import dev.llmproxy.core.route.PolicyViolation;
 import dev.llmproxy.core.route.PreflightResult;
@@ -15,7 +23,10 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -40,6 +51,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -98,6 +110,13 @@ final class ProxyExchange {
     private int sentStatus;
     private long firstByteNanos = -1;
     private boolean upstreamAnswered;
+    /** Response cache state: the key (null when the cache is off or bypassed) and what happened. */
+    private CacheKey cacheKey;
+    private CacheStatus cacheStatus;
+    private boolean cacheMayStore;
+    /** A copy of the upstream's own response headers and the body, kept for storing; null when not storing. */
+    private HttpHeaders cacheHeaders;
+    private BodyCapture cacheCapture;
     /** Rate-limit state of the token, for response headers; null without a per-minute limit. */
     private RateLimitDecision rateLimit;
 
@@ -263,7 +282,127 @@ final class ProxyExchange {
                 .detail("method", request.method().name()).detail("path", path).build());
     }
 
+    /** Step after authorization: the response cache, when configured, then the upstream. */
     private void proceedUpstream(AuthResult auth) {
+        ResponseCache cache = engine.responseCache;
+        if (cache == null) {
+            forwardUpstream(auth);
+            return;
+        }
+        CachePolicy.Lookup lookup = engine.cachePolicy.lookupDecision(request.method(), request.headers());
+        if (lookup == CachePolicy.Lookup.BYPASS) {
+            cacheStatus = CacheStatus.BYPASS;
+            engine.metrics.cache("bypass");
+            forwardUpstream(auth);
+            return;
+        }
+        // Keys are scoped per project: one project's answers are never served to another.
+        CacheScope scope = auth != null ? CacheScope.project(auth.project().id()) : CacheScope.shared("default");
+        cacheKey = engine.cacheKeys.forRequest(scope, request.method(), request.uri(), request.headers(),
+                body == null ? Unpooled.EMPTY_BUFFER : body);
+        cacheMayStore = lookup.mayStore();
+        if (!lookup.lookup()) {
+            cacheStatus = CacheStatus.MISS; // a refresh: skip the read, store the fresh answer
+            engine.metrics.cache("miss");
+            forwardUpstream(auth);
+            return;
+        }
+        CompletableFuture<CachedResponse> hit = cache.get(cacheKey).toCompletableFuture();
+        if (hit.isDone()) {
+            onCacheLookup(auth, hit.getNow(null)); // in-memory cache: no thread hop
+            return;
+        }
+        overheadNanos += System.nanoTime() - markNanos;
+        hit.whenComplete((cached, error) -> ctx.executor().execute(() -> {
+            markNanos = System.nanoTime();
+            onCacheLookup(auth, error == null ? cached : null);
+        }));
+    }
+
+    private void onCacheLookup(AuthResult auth, CachedResponse cached) {
+        if (finished) {
+            return;
+        }
+        if (cached == null || !engine.cachePolicy.servable(request.headers(), cached, Instant.now())) {
+            cacheStatus = CacheStatus.MISS;
+            engine.metrics.cache("miss");
+            forwardUpstream(auth);
+            return;
+        }
+        if (auth != null && engine.tokenService != null) {
+            engine.tokenService.recordCacheHit(auth); // hits do not count against the quota
+        }
+        if (engine.cachePolicy.isNotModified(request.method(), request.headers(), cached)) {
+            cacheStatus = CacheStatus.CONDITIONAL_HIT;
+            engine.metrics.cache("conditional-hit");
+            FullHttpResponse notModified = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
+            cached.copyNotModifiedHeadersTo(notModified.headers());
+            applyCacheHeaders(notModified.headers(), cached);
+            sendLocal(notModified, false);
+            return;
+        }
+        cacheStatus = CacheStatus.HIT;
+        engine.metrics.cache("hit");
+        replay(cached);
+    }
+
+    /** Serves a stored answer; a stored stream is written event by event, as it first arrived. */
+    private void replay(CachedResponse cached) {
+        boolean head = HttpMethod.HEAD.equals(request.method());
+        HttpResponseStatus status = HttpResponseStatus.valueOf(cached.status());
+        HttpHeaders h;
+        if (!cached.streamed() || head) {
+            FullHttpResponse full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                    head ? Unpooled.EMPTY_BUFFER : cached.content());
+            h = full.headers();
+            cached.copyHeadersTo(h);
+            h.setInt(HttpHeaderNames.CONTENT_LENGTH, cached.bodyLength());
+            applyCacheHeaders(h, cached);
+            sendLocal(full, false);
+            return;
+        }
+        DefaultHttpResponse response = new DefaultHttpResponse(request.protocolVersion(), status);
+        h = response.headers();
+        cached.copyHeadersTo(h);
+        h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        HttpUtil.setTransferEncodingChunked(response, true);
+        applyCacheHeaders(h, cached);
+        h.set(ProxyHeaders.X_REQUEST_ID, requestId);
+        if (origin != null) {
+            engine.policy.applyCorsHeaders(origin, h);
+        }
+        overheadNanos += System.nanoTime() - markNanos;
+        h.set(ProxyHeaders.X_OVERHEAD_US, Long.toString(overheadNanos / 1000));
+        applyRateLimitHeaders(h);
+        if (!keepAlive) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        sentStatus = cached.status();
+        ctx.write(response, ctx.voidPromise());
+        for (ByteBuf event : cached.chunks()) {
+            if (firstByteNanos < 0) {
+                firstByteNanos = System.nanoTime();
+            }
+            ctx.writeAndFlush(new DefaultHttpContent(event), ctx.voidPromise());
+        }
+        ChannelFuture done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        if (!keepAlive) {
+            done.addListener(ChannelFutureListener.CLOSE);
+        }
+        finish();
+    }
+
+    private void applyCacheHeaders(HttpHeaders h, CachedResponse cached) {
+        Instant now = Instant.now();
+        h.set(HttpHeaderNames.DATE, DateFormatter.format(java.util.Date.from(now)));
+        h.set(HttpHeaderNames.AGE, Long.toString(CachePolicy.age(now, cached)));
+        h.set(CacheStatus.X_PROXY_CACHE, cacheStatus.label());
+        h.set(CacheStatus.X_PROXY_CACHE_KEY, cacheKey.toString());
+        h.set(CacheStatus.CACHE_STATUS, cacheStatus.cacheStatus());
+    }
+
+    private void forwardUpstream(AuthResult auth) {
         prepareUpstreamRequest(auth == null ? engine.settings.upstreamApiKey() : auth.project().apiKey());
         if (engine.eventBus != null) {
             recorder = new ExchangeRecorder(engine.eventBus, engine.settings.eventMaxRequestBodyBytes(),
@@ -405,6 +544,18 @@ final class ProxyExchange {
             h.set(X_UPSTREAM_REQUEST_ID, upstreamId);
         }
         h.set(ProxyHeaders.X_REQUEST_ID, requestId);
+        if (cacheKey != null && cacheMayStore && response.status().code() / 100 == 2) {
+            // Before our own headers go on: a stored answer must not carry this request's id or timing.
+            cacheHeaders = h.copy();
+            cacheCapture = new BodyCapture((int) Math.min(Integer.MAX_VALUE, engine.cachePolicy.maxObjectBytes()));
+        }
+        if (cacheStatus != null) {
+            h.set(CacheStatus.X_PROXY_CACHE, cacheStatus.label());
+            if (cacheKey != null) {
+                h.set(CacheStatus.X_PROXY_CACHE_KEY, cacheKey.toString());
+            }
+            h.set(CacheStatus.CACHE_STATUS, cacheStatus.cacheStatus());
+        }
         if (!HttpUtil.isContentLengthSet(response) && mayHaveBody(response)) {
             if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
                 closeClientAfterResponse = true; // HTTP/1.0 has no chunked encoding: end by closing
@@ -440,6 +591,16 @@ final class ProxyExchange {
         if (firstByteNanos < 0 && content.content().isReadable()) {
             firstByteNanos = System.nanoTime();
         }
+        if (cacheCapture != null && content.content().isReadable()) {
+            ByteBuf c = content.content();
+            if (c.nioBufferCount() == 1) {
+                cacheCapture.append(c.nioBuffer());
+            } else {
+                for (java.nio.ByteBuffer part : c.nioBuffers()) {
+                    cacheCapture.append(part);
+                }
+            }
+        }
         if (!(content instanceof LastHttpContent)) {
             ctx.write(content, ctx.voidPromise());
             if (!ctx.channel().isWritable()) {
@@ -452,6 +613,7 @@ final class ProxyExchange {
         ChannelFuture written = ctx.writeAndFlush(content);
         releaseUpstream();
         record(null, 0);
+        storeInCache();
         if (closeClientAfterResponse) {
             written.addListener(ChannelFutureListener.CLOSE);
         }
@@ -542,6 +704,37 @@ final class ProxyExchange {
             record("client_cancelled", 499);
         }
         finish();
+    }
+
+    /** Stores a completely received answer when the policy allows it; never fails the request. */
+    private void storeInCache() {
+        BodyCapture capture = cacheCapture;
+        cacheCapture = null;
+        if (capture == null) {
+            return;
+        }
+        Instant now = Instant.now();
+        CachePolicy.StoreDecision decision = engine.cachePolicy.storeDecision(request.method(), request.headers(),
+                sentStatus, cacheHeaders, capture.totalBytes(), !capture.truncated(), now);
+        if (!decision.store()) {
+            return;
+        }
+        Body stored = capture.toBody();
+        byte[] bytes = new byte[stored.size()];
+        stored.asReadOnlyBuffer().get(bytes);
+        boolean streamed = isEventStream(cacheHeaders);
+        try {
+            engine.responseCache.put(cacheKey, CachedResponse.of(sentStatus, cacheHeaders, bytes, streamed, now,
+                    decision.ttl()));
+            engine.metrics.cache("stored");
+        } catch (RuntimeException e) {
+            log.warn("storing request {} in the cache failed: {}", requestId, e.toString());
+        }
+    }
+
+    private static boolean isEventStream(HttpHeaders headers) {
+        String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
+        return type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
     }
 
     /** Publishes the instrumentation event, once. */
