@@ -1,5 +1,8 @@
 package dev.llmproxy.core.manage;
 
+import dev.llmproxy.core.cache.CacheKeys;
+import dev.llmproxy.core.cache.ResponseCache;
+
 import dev.llmproxy.core.audit.AuditLogger;
 import dev.llmproxy.core.audit.AuditStore;
 import dev.llmproxy.core.auth.TokenService;
@@ -45,7 +48,8 @@ public final class ManagementApi {
         this.router = new ManagementRouter(new ManagementAuth(b.managementToken), audit,
                 new ProjectEndpoints(b.projects, b.tokens, b.tokenService, audit),
                 new TokenEndpoints(b.tokens, b.projects, b.tokenService, audit, b.clock),
-                new AuditEndpoints(b.auditStore));
+                new AuditEndpoints(b.auditStore),
+                new CacheEndpoints(b.cache, b.cacheKeys, audit));
         this.executor = b.executor;
         this.maxBodyBytes = b.maxBodyBytes;
     }
@@ -95,6 +99,8 @@ public final class ManagementApi {
         private String managementToken;
         private Executor executor;
         private Clock clock = Clock.systemUTC();
+        private ResponseCache cache;
+        private CacheKeys cacheKeys;
         private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
 
         private Builder() {
@@ -140,6 +146,13 @@ public final class ManagementApi {
         /** Runs every store call; must not be a Netty event loop. */
         public Builder executor(Executor blocking) {
             this.executor = Objects.requireNonNull(blocking, "executor");
+            return this;
+        }
+
+        /** The response cache {@code POST /manage/cache/purge} works on; unset = cache disabled. */
+        public Builder responseCache(ResponseCache responseCache, CacheKeys keys) {
+            this.cache = responseCache;
+            this.cacheKeys = keys;
             return this;
         }
 

@@ -44,14 +44,16 @@ final class ManagementRouter {
     private final ProjectEndpoints projects;
     private final TokenEndpoints tokens;
     private final AuditEndpoints auditEvents;
+    private final CacheEndpoints cache;
 
     ManagementRouter(ManagementAuth auth, ManagementAudit audit, ProjectEndpoints projects, TokenEndpoints tokens,
-                     AuditEndpoints auditEvents) {
+                     AuditEndpoints auditEvents, CacheEndpoints cache) {
         this.auth = auth;
         this.audit = audit;
         this.projects = projects;
         this.tokens = tokens;
         this.auditEvents = auditEvents;
+        this.cache = cache;
     }
 
     /** The answer to {@code request}; never throws. */
@@ -153,6 +155,11 @@ final class ManagementRouter {
                                     "DELETE", op("token.revoke", tokens::revoke)));
                         case "audit":
                             return new Resource(id, ops("GET", op(null, auditEvents::get)));
+                        case "cache":
+                            if (id.equals("purge")) {
+                                return new Resource(null, ops("POST", op("cache.purge", (r, x) -> cache.purge(r))));
+                            }
+                            break;
                         default:
                             break;
                     }
