@@ -54,6 +54,8 @@ final class EnvVars {
     static final List<String> ACTIVE = Stream.concat(Stream.of(LISTEN_ADDR, API_CONFIG_PATH, DEFAULT_API_PROVIDER,
                     OPENAI_API_URL, MAX_REQUEST_SIZE, IO_THREADS, MANAGEMENT_TOKEN, LOG_LEVEL, LOG_FILE,
                     LOG_MAX_SIZE_MB, LOG_MAX_BACKUPS, LLM_PROXY_EVENT_BUS, FILE_EVENT_LOG, ENABLE_METRICS,
+                    "HTTP_CACHE_ENABLED", "HTTP_CACHE_BACKEND", "REDIS_CACHE_URL", "REDIS_CACHE_KEY_PREFIX",
+                    "HTTP_CACHE_MAX_OBJECT_BYTES", "HTTP_CACHE_DEFAULT_TTL", "HTTP_CACHE_MEMORY_MAX_BYTES",
                     OBSERVABILITY_MAX_REQUEST_BODY_BYTES, OBSERVABILITY_MAX_RESPONSE_BODY_BYTES,
                     DB_DRIVER, DATABASE_PATH, DATABASE_URL, DATABASE_POOL_SIZE, ENCRYPTION_KEY, REQUIRE_ENCRYPTION_KEY,
                     AUDIT_ENABLED, AUDIT_LOG_FILE, AUDIT_STORE_IN_DB, AUDIT_CREATE_DIR,
@@ -84,15 +86,8 @@ final class EnvVars {
     record Reserved(String name, String feature, boolean forServer) {
     }
 
-    private static final String CACHE = "the response cache";
 
     static final List<Reserved> RESERVED = List.of(
-            new Reserved("HTTP_CACHE_ENABLED", CACHE, true),
-            new Reserved("HTTP_CACHE_BACKEND", CACHE, true),
-            new Reserved("REDIS_CACHE_URL", CACHE, true),
-            new Reserved("REDIS_CACHE_KEY_PREFIX", CACHE, true),
-            new Reserved("HTTP_CACHE_MAX_OBJECT_BYTES", CACHE, true),
-            new Reserved("HTTP_CACHE_DEFAULT_TTL", CACHE, true),
             new Reserved("LLM_PROXY_API_KEY", "the dispatcher command", false),
             new Reserved("LLM_PROXY_ENDPOINT", "the dispatcher command", false));
 

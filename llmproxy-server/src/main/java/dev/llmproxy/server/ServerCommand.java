@@ -128,15 +128,19 @@ final class ServerCommand implements Callable<Integer> {
         }
 
         EventSettings events = config.events();
-        ServerServices services = ServerServices.open(config.storage(), config.managementToken());
+        ServerServices services = ServerServices.open(config.storage(), config.managementToken(), config.cache());
         EventBus bus;
         FileEventLog fileLog;
         LlmProxy proxy;
         try {
             bus = openEventBus(events);
+            LlmProxy.Builder builder = config.proxyBuilder();
+            if (services.responseCache() != null) {
+                builder.responseCache(services.responseCache(), config.cache());
+            }
             fileLog = openFileEventLog(bus, events);
             try {
-                proxy = config.proxyBuilder().eventBus(bus)
+                proxy = builder.eventBus(bus)
                         .eventBodyLimits(events.maxRequestBodyBytes(), events.maxResponseBodyBytes())
                         .tokenService(services.tokenService())
                         .auditLogger(services.audit())

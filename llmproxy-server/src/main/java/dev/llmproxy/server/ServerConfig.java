@@ -1,5 +1,7 @@
 package dev.llmproxy.server;
 
+import dev.llmproxy.core.cache.ResponseCacheConfig;
+
 import dev.llmproxy.core.LlmProxy;
 import dev.llmproxy.core.route.ProviderConfig;
 
@@ -23,6 +25,7 @@ import java.util.Objects;
  * @param logging             log level and file
  * @param events              event bus, file event log and event body caps
  * @param storage             database, encryption, audit, token cache and Redis link
+ * @param cache               the response cache, or null when disabled ({@code HTTP_CACHE_ENABLED=false})
  * @param metricsEnabled      serve {@code /metrics} and {@code /metrics/prometheus} ({@code ENABLE_METRICS})
  * @param warnings            things the operator should know about the configuration, logged at
  *                            start-up (never containing secrets)
@@ -37,6 +40,7 @@ public record ServerConfig(
         LogSettings logging,
         EventSettings events,
         StorageSettings storage,
+        ResponseCacheConfig cache,
         boolean metricsEnabled,
         List<String> warnings) {
 

@@ -8,6 +8,9 @@ import dev.llmproxy.core.route.ConfigException;
 import dev.llmproxy.core.route.ProviderConfig;
 import dev.llmproxy.core.route.ProviderConfigLoader;
 
+import dev.llmproxy.core.cache.CacheBackend;
+import dev.llmproxy.core.cache.ResponseCacheConfig;
+import dev.llmproxy.core.route.Durations;
 import dev.llmproxy.eventbus.ComponentConfig;
 import dev.llmproxy.eventbus.Event;
 import dev.llmproxy.eventbus.EventBusConfig;
@@ -190,6 +193,7 @@ final class ServerConfigReader {
             }
         }
         StorageSettings storage = storage(warnings);
+        ResponseCacheConfig cache = cache(storage.redis());
         for (EnvVars.Reserved reserved : EnvVars.RESERVED) {
             if (reserved.forServer() && source.isSet(reserved.name())) {
                 warnings.add(reserved.name() + " is set but has no effect yet: it is reserved for "
@@ -198,7 +202,7 @@ final class ServerConfigReader {
         }
         boolean metrics = source.env(EnvVars.ENABLE_METRICS).map(raw -> raw.parse(ValueParsers::bool)).orElse(true);
         return new ServerConfig(listen, provider, providerFile, maxBody, ioThreads, token, logging,
-                events(), storage, metrics, warnings);
+                events(), storage, cache, metrics, warnings);
     }
 
     /**
@@ -301,6 +305,39 @@ final class ServerConfigReader {
                 .orElse(null);
         String password = source.env(EventBusConfig.REDIS_PASSWORD).map(ConfigSource.Raw::value).orElse(null);
         return addr.get().parse(t -> RedisLink.parse(t, db, password, failMode));
+    }
+
+    /**
+     * The response cache ({@code HTTP_CACHE_*}, {@code REDIS_CACHE_*}), or null when
+     * {@code HTTP_CACHE_ENABLED=false}. Without {@code REDIS_CACHE_URL} a Redis backend uses the
+     * {@code REDIS_ADDR} link.
+     */
+    ResponseCacheConfig cache(RedisLink redis) {
+        boolean enabled = source.env("HTTP_CACHE_ENABLED").map(raw -> raw.parse(ValueParsers::bool)).orElse(true);
+        if (!enabled) {
+            return null;
+        }
+        ResponseCacheConfig.Builder b = ResponseCacheConfig.builder();
+        try {
+            source.env("HTTP_CACHE_BACKEND").ifPresent(raw -> b.backend(raw.parse(CacheBackend::parse)));
+            Optional<ConfigSource.Raw> url = source.env("REDIS_CACHE_URL");
+            if (url.isPresent()) {
+                b.redisUrl(url.get().value());
+            } else if (redis != null && !redis.tls() && redis.user() == null) {
+                b.redisUrl("redis://" + (redis.password() == null ? "" : ":" + redis.password() + "@")
+                        + (redis.host().contains(":") ? "[" + redis.host() + "]" : redis.host()) + ":" + redis.port()
+                        + "/" + redis.database());
+            }
+            source.env("REDIS_CACHE_KEY_PREFIX").ifPresent(raw -> b.keyPrefix(raw.value()));
+            source.env("HTTP_CACHE_MAX_OBJECT_BYTES").ifPresent(raw -> b.maxObjectBytes(raw.parse(ValueParsers::byteSize)));
+            source.env("HTTP_CACHE_MEMORY_MAX_BYTES").ifPresent(raw -> b.memoryMaxBytes(raw.parse(ValueParsers::byteSize)));
+            source.env("HTTP_CACHE_DEFAULT_TTL").ifPresent(raw -> b.defaultTtl(raw.parse(Durations::parse)));
+            return b.build();
+        } catch (ConfigError e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError(e.getMessage(), e); // ResponseCacheConfig names the variable
+        }
     }
 
     private static RedisRateLimiter.FailMode failMode(String text) {

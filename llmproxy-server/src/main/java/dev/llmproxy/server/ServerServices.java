@@ -1,5 +1,9 @@
 package dev.llmproxy.server;
 
+import dev.llmproxy.core.cache.ResponseCache;
+import dev.llmproxy.core.cache.ResponseCacheConfig;
+import dev.llmproxy.core.cache.ResponseCaches;
+
 import dev.llmproxy.core.audit.AuditLogger;
 import dev.llmproxy.core.audit.AuditStore;
 import dev.llmproxy.core.auth.InvalidationBus;
@@ -71,7 +75,10 @@ final class ServerServices implements AutoCloseable {
     /** Result of the last background {@link Database#ping()}; read by {@code /ready}. */
     private volatile boolean databaseUp = true;
 
-    private ServerServices(StorageSettings storage, ManagementToken managementToken, List<AutoCloseable> opened) {
+    private final ResponseCache responseCache;
+
+    private ServerServices(StorageSettings storage, ManagementToken managementToken, ResponseCacheConfig cacheConfig,
+                           List<AutoCloseable> opened) {
         this.opened = opened;
         Clock clock = Clock.systemUTC();
         database = Database.open(storage.database());
@@ -124,7 +131,15 @@ final class ServerServices implements AutoCloseable {
         tokenService = new TokenService(tokens, projects, blocking, rateLimiter, storage.tokens(), clock,
                 invalidations);
         opened.add(tokenService);
+        if (cacheConfig != null) {
+            responseCache = ResponseCaches.create(cacheConfig, blocking, clock);
+            opened.add(responseCache::close);
+            log.info("response cache: {}", cacheConfig);
+        } else {
+            responseCache = null;
+        }
         managementApi = ManagementApi.builder()
+                .responseCache(responseCache, cacheConfig == null ? null : cacheConfig.keys())
                 .projects(projects).tokens(tokens)
                 .auditStore(a.enabled() && a.storeInDb() ? auditStore : null)
                 .auditLogger(audit).tokenService(tokenService)
@@ -138,10 +153,11 @@ final class ServerServices implements AutoCloseable {
      * @throws dev.llmproxy.core.store.StoreException when the database cannot be opened or migrated
      * @throws ConfigError                            when the audit file cannot be opened
      */
-    static ServerServices open(StorageSettings storage, ManagementToken managementToken) {
+    static ServerServices open(StorageSettings storage, ManagementToken managementToken,
+                               ResponseCacheConfig cacheConfig) {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
-            return new ServerServices(storage, managementToken, opened);
+            return new ServerServices(storage, managementToken, cacheConfig, opened);
         } catch (RuntimeException e) {
             closeAll(opened);
             throw e;
@@ -187,6 +203,11 @@ final class ServerServices implements AutoCloseable {
             }
         }
         databaseUp = up;
+    }
+
+    /** The response cache, or null when disabled. */
+    ResponseCache responseCache() {
+        return responseCache;
     }
 
     AuditLogger audit() {
