@@ -5,6 +5,7 @@ import dev.llmproxy.eventbus.Delivery;
 import dev.llmproxy.eventbus.EventBus;
 import dev.llmproxy.eventbus.EventBusException;
 import dev.llmproxy.eventbus.PullSubscription;
+import dev.llmproxy.eventbus.SubscriptionStats;
 import dev.llmproxy.eventbus.SubscriptionOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -192,6 +193,12 @@ public final class DispatcherService implements AutoCloseable {
     public boolean busConnected() {
         PullSubscription s = subscription;
         return s != null && s.stats().connected();
+    }
+
+    /** The bus subscription's counters (delivered, acked, nacked, ...); null before {@link #start()}. */
+    public SubscriptionStats busStats() {
+        PullSubscription s = subscription;
+        return s == null ? null : s.stats();
     }
 
     /** Counters; cheap, no I/O. */
