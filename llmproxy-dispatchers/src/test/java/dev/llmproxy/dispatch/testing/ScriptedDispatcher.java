@@ -26,6 +26,7 @@ public final class ScriptedDispatcher implements Dispatcher {
     private final List<List<String>> batches = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> sends = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile Runnable beforeFirstSend;
 
     public ScriptedDispatcher(BiFunction<DispatchEvent, Integer, DispatchResult.Outcome> script) {
         this(script, e -> true);
@@ -47,8 +48,19 @@ public final class ScriptedDispatcher implements Dispatcher {
         return accepts.test(event);
     }
 
+    /** Runs {@code gate} on the service thread before the first batch is answered (it may block). */
+    public ScriptedDispatcher beforeFirstSend(Runnable gate) {
+        this.beforeFirstSend = gate;
+        return this;
+    }
+
     @Override
     public CompletionStage<DispatchResult> send(List<DispatchEvent> batch) {
+        Runnable gate = beforeFirstSend;
+        if (gate != null) {
+            beforeFirstSend = null;
+            gate.run();
+        }
         List<String> ids = new ArrayList<>();
         DispatchResult.Builder r = DispatchResult.builder();
         for (DispatchEvent e : batch) {
