@@ -87,11 +87,13 @@ import java.util.stream.Stream;
         footer = {
             "",
             "Examples:",
-            "  LLM_PROXY_EVENT_BUS=redis-streams llm-proxy dispatcher --service file --file ./data/events.jsonl",
-            "  LLM_PROXY_API_KEY=$LUNARY_PUBLIC_KEY llm-proxy dispatcher --service lunary --batch-size 50",
-            "  llm-proxy dispatcher --service langfuse --api-key pk-lf-...:sk-lf-... --endpoint https://us.cloud.langfuse.com",
-            "  llm-proxy dispatcher --service helicone --api-key $HELICONE_API_KEY --detach --health-listen 127.0.0.1:9091",
-            "  llm-proxy dispatcher --service webhook --plugins ./plugins --endpoint https://hooks.example.com/llm",
+            "  export LLM_PROXY_EVENT_BUS=redis-streams REDIS_ADDR=localhost:6379",
+            "  llm-proxy dispatcher --service file --file ./data/events.jsonl",
+            "  LLM_PROXY_API_KEY=$LUNARY_KEY llm-proxy dispatcher --service lunary",
+            "  llm-proxy dispatcher --service langfuse --api-key pk-lf-...:sk-lf-...",
+            "  llm-proxy dispatcher --service helicone --detach --health-listen :9091",
+            "  llm-proxy dispatcher --service webhook --plugins ./plugins \\",
+            "      --endpoint https://hooks.example.com/llm",
             "",
             "See docs/dispatchers.md for each backend's settings and delivery guarantees."
         })
