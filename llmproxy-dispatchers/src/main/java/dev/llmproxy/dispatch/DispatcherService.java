@@ -271,6 +271,7 @@ public final class DispatcherService implements AutoCloseable {
     private static final class Held {
         final Delivery delivery;
         final DispatchEvent event;
+        boolean failedBefore;
         long firstFailureNanos;
 
         Held(Delivery delivery, DispatchEvent event) {
@@ -387,7 +388,8 @@ public final class DispatcherService implements AutoCloseable {
                         permanent.computeIfAbsent(reason(o), k -> new ArrayList<>()).add(h.event.requestId());
                     }
                     default -> {
-                        if (h.firstFailureNanos == 0) {
+                        if (!h.failedBefore) {
+                            h.failedBefore = true;
                             h.firstFailureNanos = now;
                         }
                         retry.add(h);

@@ -91,9 +91,7 @@ public final class TokenCounter {
                 tokens += countText(enc, message.isTextual() ? message.asText() : message.toString());
                 continue;
             }
-            var fields = message.fields();
-            while (fields.hasNext()) {
-                var f = fields.next();
+            for (var f : message.properties()) {
                 JsonNode v = f.getValue();
                 if (v.isTextual()) {
                     tokens += countText(enc, v.asText());

@@ -61,7 +61,7 @@ class EventTransformerTest {
         assertThat(m.get("end_time").asText()).isEqualTo("2025-01-01T10:00:00.850Z");
         assertThat(m.get("project_id").asText()).isEqualTo("project-1");
         assertThat(m.get("usage_source").asText()).isEqualTo("upstream");
-        m.fields().forEachRemaining(f -> assertThat(f.getValue().isValueNode()).as(f.getKey()).isTrue());
+        m.properties().forEach(f -> assertThat(f.getValue().isValueNode()).as(f.getKey()).isTrue());
         assertThat(json.toString()).doesNotContain("sk-secret").doesNotContain("Authorization");
         assertThat(json.has("error")).isFalse();
     }

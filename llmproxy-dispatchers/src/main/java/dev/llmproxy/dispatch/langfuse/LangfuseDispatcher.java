@@ -324,7 +324,7 @@ public final class LangfuseDispatcher implements Dispatcher {
         if (input == null || !input.isObject()) {
             return params;
         }
-        input.fields().forEachRemaining(f -> {
+        input.properties().forEach(f -> {
             String k = f.getKey();
             JsonNode v = f.getValue();
             if (NOT_PARAMS.contains(k) || v.isNull()) {

@@ -199,7 +199,7 @@ public final class LunaryDispatcher implements Dispatcher {
         }
         if (input != null && input.isObject()) {
             ObjectNode params = JsonSupport.object();
-            input.fields().forEachRemaining(f -> {
+            input.properties().forEach(f -> {
                 if (!NOT_PARAMS.contains(f.getKey())) {
                     params.set(f.getKey(), f.getValue());
                 }

@@ -54,7 +54,7 @@ class HeliconeDispatcherTest {
             Schema.string(req, "url", "$.providerRequest", v);
             Schema.object(req, "json", "$.providerRequest", v);
             if (Schema.object(req, "meta", "$.providerRequest", v)) {
-                req.get("meta").fields().forEachRemaining(f -> {
+                req.get("meta").properties().forEach(f -> {
                     if (!f.getValue().isTextual()) {
                         v.add("$.providerRequest.meta." + f.getKey() + ": not a string");
                     }

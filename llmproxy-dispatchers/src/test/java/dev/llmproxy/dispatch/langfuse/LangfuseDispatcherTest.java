@@ -104,7 +104,7 @@ class LangfuseDispatcherTest {
                 Schema.string(b, "model", bp, v);
                 Schema.oneOf(b, "level", LEVELS, bp, v);
                 if (b.has("modelParameters")) {
-                    b.get("modelParameters").fields().forEachRemaining(f -> {
+                    b.get("modelParameters").properties().forEach(f -> {
                         JsonNode x = f.getValue();
                         boolean ok = x.isTextual() || x.isInt() || x.isBoolean();
                         if (x.isArray()) {
@@ -119,7 +119,7 @@ class LangfuseDispatcherTest {
                     });
                 }
                 if (b.has("usageDetails")) {
-                    b.get("usageDetails").fields().forEachRemaining(f -> {
+                    b.get("usageDetails").properties().forEach(f -> {
                         if (!f.getValue().isInt()) {
                             v.add(bp + ".usageDetails." + f.getKey() + ": not an integer");
                         }

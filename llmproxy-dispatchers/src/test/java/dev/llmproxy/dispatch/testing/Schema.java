@@ -91,7 +91,7 @@ public final class Schema {
         if (!object(parent, field, path, violations)) {
             return;
         }
-        parent.get(field).fields().forEachRemaining(f -> {
+        parent.get(field).properties().forEach(f -> {
             JsonNode v = f.getValue();
             boolean ok = v.isValueNode();
             if (v.isArray()) {
