@@ -88,8 +88,8 @@ final class EnvVars {
 
 
     static final List<Reserved> RESERVED = List.of(
-            new Reserved("LLM_PROXY_API_KEY", "the dispatcher command", false),
-            new Reserved("LLM_PROXY_ENDPOINT", "the dispatcher command", false));
+            new Reserved("LLM_PROXY_API_KEY", "llm-proxy dispatcher", false),
+            new Reserved("LLM_PROXY_ENDPOINT", "llm-proxy dispatcher", false));
 
     /** Every variable: active, ignored and reserved. */
     static final List<String> ALL = Stream.of(ACTIVE.stream(), IGNORED.stream().map(Ignored::name),

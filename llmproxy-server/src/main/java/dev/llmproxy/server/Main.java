@@ -53,6 +53,7 @@ public final class Main implements Callable<Integer> {
     static int run(CliContext context, String... args) {
         CommandLine cli = new CommandLine(new Main(context));
         cli.addSubcommand(new ServerCommand(context));
+        cli.addSubcommand(new DispatcherCommand(context));
         cli.addSubcommand(ManageCommand.commandLine(context));
         cli.addSubcommand(MigrateCommand.commandLine(context));
         cli.setOut(new PrintWriter(context.out(), true));
