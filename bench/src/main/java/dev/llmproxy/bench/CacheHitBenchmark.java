@@ -79,6 +79,7 @@ public class CacheHitBenchmark {
         InputStream in;
         byte[] hitRequest;
         byte[] missRequest;
+        byte[] healthRequest;
 
         @Setup(Level.Trial)
         public void open(CacheHitBenchmark b) throws IOException {
@@ -88,6 +89,7 @@ public class CacheHitBenchmark {
             in = new java.io.BufferedInputStream(socket.getInputStream(), 64 * 1024);
             hitRequest = request("Cache-Control: public, max-age=600\r\n");
             missRequest = request("");
+            healthRequest = "GET /health HTTP/1.1\r\nHost: bench\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
             exchange(hitRequest); // store it
         }
 
@@ -140,6 +142,12 @@ public class CacheHitBenchmark {
     @Benchmark
     public int hit(Connection c) throws IOException {
         return c.exchange(c.hitRequest, "hit");
+    }
+
+    /** The floor: the cheapest round trip this server answers (a local endpoint, no cache, no upstream). */
+    @Benchmark
+    public int floor(Connection c) throws IOException {
+        return c.exchange(c.healthRequest, null);
     }
 
     @Benchmark

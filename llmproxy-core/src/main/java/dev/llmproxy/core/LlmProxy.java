@@ -105,7 +105,7 @@ public final class LlmProxy implements AutoCloseable {
         engine.responseCache(responseCache, responseCacheConfig);
         if (metricsEnabled) {
             this.metrics = new PrometheusMetrics(new CollectorRegistry(true), settings.provider().name(),
-                    eventBus == null ? null : eventBus::stats);
+                    eventBus == null ? null : eventBus::stats, responseCache == null ? null : responseCache::stats);
             engine.metrics(metrics);
         } else {
             this.metrics = null;

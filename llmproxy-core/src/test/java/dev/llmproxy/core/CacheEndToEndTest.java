@@ -154,6 +154,15 @@ class CacheEndToEndTest {
         assertThat(second.headers().firstValue("cache-status").orElse("")).contains("hit");
         assertThat(second.headers().firstValue("x-request-id")).isNotEqualTo(first.headers().firstValue("x-request-id"));
         assertThat(upstream.requestCount()).isEqualTo(1);
+
+        String metrics = proxy.metrics().scrape();
+        assertThat(metrics).containsPattern("(?m)^llm_proxy_cache_hits_total 1\\.0$")
+                .containsPattern("(?m)^llm_proxy_cache_misses_total 1\\.0$")
+                .containsPattern("(?m)^llm_proxy_cache_stores_total 1\\.0$")
+                .contains("llm_proxy_cache_errors_total 0.0");
+        if (backend.equals("in-memory")) {
+            assertThat(metrics).containsPattern("(?m)^llm_proxy_cache_entries 1\\.0$");
+        }
     }
 
     @ParameterizedTest

@@ -1,6 +1,7 @@
 package dev.llmproxy.core.metrics;
 
 import dev.llmproxy.core.ProxyError;
+import dev.llmproxy.core.cache.CacheStats;
 import dev.llmproxy.eventbus.EventBusStats;
 import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
@@ -76,6 +77,15 @@ public final class PrometheusMetrics implements ProxyMetrics {
      * @param eventBus    event bus counters to export at scrape time, or null
      */
     public PrometheusMetrics(CollectorRegistry registry, String provider, Supplier<EventBusStats> eventBus) {
+        this(registry, provider, eventBus, null);
+    }
+
+    /**
+     * @param cache the response cache's own counters (evictions, entries, bytes, backend errors)
+     *              to export at scrape time, or null
+     */
+    public PrometheusMetrics(CollectorRegistry registry, String provider, Supplier<EventBusStats> eventBus,
+                             Supplier<CacheStats> cache) {
         this.registry = registry;
         this.provider = provider;
         this.requestsByStatus = Counter.build("llm_requests_total", "Proxied requests by provider and status code")
@@ -88,7 +98,7 @@ public final class PrometheusMetrics implements ProxyMetrics {
                 .labelNames("provider").buckets(DURATION_BUCKETS).register(registry);
         this.ttft = Histogram.build("llm_time_to_first_token_seconds", "Time to the first response body byte")
                 .labelNames("provider").buckets(TTFT_BUCKETS).register(registry);
-        new SeedCounters(eventBus).register(registry);
+        new SeedCounters(eventBus, cache).register(registry);
         new StandardExports().register(registry);
         new MemoryPoolsExports().register(registry);
         new GarbageCollectorExports().register(registry);
@@ -177,9 +187,11 @@ public final class PrometheusMetrics implements ProxyMetrics {
     /** The seed's unlabelled counters and runtime gauges, read at scrape time. */
     private final class SeedCounters extends Collector {
         private final Supplier<EventBusStats> eventBus;
+        private final Supplier<CacheStats> cache;
 
-        SeedCounters(Supplier<EventBusStats> eventBus) {
+        SeedCounters(Supplier<EventBusStats> eventBus, Supplier<CacheStats> cache) {
             this.eventBus = eventBus;
+            this.cache = cache;
         }
 
         @Override
@@ -221,6 +233,19 @@ public final class PrometheusMetrics implements ProxyMetrics {
                         "Instrumentation events dropped (buffer full or backend down)", s.dropped()));
                 out.add(new GaugeMetricFamily("llm_proxy_event_queue_depth", "Events waiting to be published",
                         s.queueDepth()));
+            }
+            CacheStats c = cache == null ? null : cache.get();
+            if (c != null) {
+                out.add(new CounterMetricFamily("llm_proxy_cache_evictions_total",
+                        "Cached responses evicted to stay within the byte bound", c.evictions()));
+                out.add(new CounterMetricFamily("llm_proxy_cache_errors_total",
+                        "Cache backend errors and timeouts (each served as a miss)", c.errors()));
+                if (c.entries() >= 0) {
+                    out.add(new GaugeMetricFamily("llm_proxy_cache_entries", "Responses held by the cache", c.entries()));
+                }
+                if (c.bytes() >= 0) {
+                    out.add(new GaugeMetricFamily("llm_proxy_cache_bytes", "Bytes held by the cache", c.bytes()));
+                }
             }
             return out;
         }
