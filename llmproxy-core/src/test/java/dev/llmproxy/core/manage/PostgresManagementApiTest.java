@@ -18,4 +18,12 @@ class PostgresManagementApiTest extends ManagementApiContract {
     protected Stores openStores(MutableClock clock) {
         return DB.stores(clock);
     }
+
+    /** Guards the runner itself: the inherited contract must really run on this backend. */
+    @org.junit.jupiter.api.Test
+    void runner_usesTheBackendItIsNamedFor() {
+        Stores stores = openStores(MutableClock.atSomeInstant());
+        org.assertj.core.api.Assertions.assertThat(stores.projects()).isInstanceOf(dev.llmproxy.core.store.JdbcProjectStore.class);
+        org.assertj.core.api.Assertions.assertThat(stores.tokens()).isInstanceOf(dev.llmproxy.core.store.JdbcTokenStore.class);
+    }
 }

@@ -24,4 +24,12 @@ class SqliteManagementApiTest extends ManagementApiContract {
         Path db = DB.file();
         return List.of(db, Path.of(db + "-wal"), Path.of(db + "-shm"));
     }
+
+    /** Guards the runner itself: the inherited contract must really run on this backend. */
+    @org.junit.jupiter.api.Test
+    void runner_usesTheBackendItIsNamedFor() {
+        Stores stores = openStores(MutableClock.atSomeInstant());
+        org.assertj.core.api.Assertions.assertThat(stores.projects()).isInstanceOf(dev.llmproxy.core.store.JdbcProjectStore.class);
+        org.assertj.core.api.Assertions.assertThat(stores.tokens()).isInstanceOf(dev.llmproxy.core.store.JdbcTokenStore.class);
+    }
 }
