@@ -383,6 +383,8 @@ public final class DispatcherService implements AutoCloseable {
                         settled.add(h.delivery);
                     }
                     case PERMANENT_FAILURE -> {
+                        // The reason first, then the counter: whoever sees the failure counted sees why.
+                        recordError(reason(o));
                         failed.incrementAndGet();
                         settled.add(h.delivery);
                         permanent.computeIfAbsent(reason(o), k -> new ArrayList<>()).add(h.event.requestId());
@@ -404,7 +406,6 @@ public final class DispatcherService implements AutoCloseable {
                 subscription.ack(settled);
             }
             permanent.forEach((reason, ids) -> {
-                recordError(reason);
                 log.warn("dispatcher '{}': {} event(s) rejected permanently, not retried: {} (request ids {})", name,
                         ids.size(), reason, sample(ids));
             });
@@ -457,11 +458,12 @@ public final class DispatcherService implements AutoCloseable {
             }
         }
         if (!expired.isEmpty()) {
-            failed.addAndGet(expired.size());
-            subscription.ack(expired);
             String why = expired.size() + " event(s) still failing after the maximum retry age of "
                     + maxRetryAge.toSeconds() + " s; given up";
+            // The reason first, then the counter: whoever sees the failures counted sees why.
             recordError(why);
+            failed.addAndGet(expired.size());
+            subscription.ack(expired);
             log.error("dispatcher '{}': {} (request ids {})", name, why, sample(ids));
         }
         return keep;
