@@ -176,7 +176,8 @@ public final class LlmProxy implements AutoCloseable {
                             p.addLast("routes-" + i, routes.get(i).get());
                         }
                         p.addLast("local-endpoints", new LocalEndpointsHandler(VERSION,
-                                () -> !stopping && readiness.getAsBoolean(), metrics));
+                                () -> !stopping && readiness.getAsBoolean() && engine.anyUpstreamAvailable(), metrics,
+                                engine));
                     }
                 });
         try {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.llmproxy.core.ProxyError;
 import dev.llmproxy.core.metrics.PrometheusMetrics;
+import dev.llmproxy.core.proxy.ProxyEngine;
 import io.prometheus.client.exporter.common.TextFormat;
 import dev.llmproxy.core.proxy.ErrorResponses;
 import io.netty.buffer.ByteBuf;
@@ -49,6 +50,7 @@ public final class LocalEndpointsHandler extends ChannelInboundHandlerAdapter {
     private final String version;
     private final BooleanSupplier readiness;
     private final PrometheusMetrics metrics;
+    private final ProxyEngine engine;
     private HttpRequest current;
 
     /**
@@ -56,9 +58,16 @@ public final class LocalEndpointsHandler extends ChannelInboundHandlerAdapter {
      *                them 404 ({@code ENABLE_METRICS=false})
      */
     public LocalEndpointsHandler(String version, BooleanSupplier readiness, PrometheusMetrics metrics) {
+        this(version, readiness, metrics, null);
+    }
+
+    /** @param engine reports upstream health at {@code /health/details}; null answers 404 there */
+    public LocalEndpointsHandler(String version, BooleanSupplier readiness, PrometheusMetrics metrics,
+                                 ProxyEngine engine) {
         this.version = version;
         this.readiness = readiness;
         this.metrics = metrics;
+        this.engine = engine;
     }
 
     @Override
@@ -97,6 +106,9 @@ public final class LocalEndpointsHandler extends ChannelInboundHandlerAdapter {
                 response = json(ctx, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
                         ready ? "ready" : "not_ready");
                 break;
+            case "/health/details":
+                response = engine != null ? details(ctx) : notFound(ctx, request, path);
+                break;
             case "/metrics":
                 if (metrics != null) {
                     response = metricsJson(ctx);
@@ -129,6 +141,42 @@ public final class LocalEndpointsHandler extends ChannelInboundHandlerAdapter {
                         "No route for " + request.method() + " " + sanitize(path), null);
         response.setStatus(HttpResponseStatus.NOT_FOUND);
         return response;
+    }
+
+    /** Readiness and each upstream's circuit state: what an operator checks first. */
+    private FullHttpResponse details(ChannelHandlerContext ctx) {
+        boolean ready = readiness.getAsBoolean();
+        ByteBuf buf = ctx.alloc().buffer(512);
+        try (OutputStream out = new ByteBufOutputStream(buf); JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("status", ready ? "ok" : "not_ready");
+            g.writeStringField("timestamp", Instant.now().toString());
+            g.writeStringField("version", version);
+            g.writeArrayFieldStart("upstreams");
+            for (ProxyEngine.UpstreamHealth u : engine.upstreamHealth()) {
+                g.writeStartObject();
+                g.writeStringField("url", u.url());
+                g.writeStringField("state", u.state());
+                g.writeNumberField("consecutive_failures", u.consecutiveFailures());
+                g.writeNumberField("total_failures", u.totalFailures());
+                if (u.lastFailureAt() != null) {
+                    g.writeStringField("last_failure_at", u.lastFailureAt().toString());
+                    g.writeStringField("last_failure", u.lastFailure());
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            buf.release();
+            throw new UncheckedIOException(e);
+        }
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, buf);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, buf.readableBytes())
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        return r;
     }
 
     private FullHttpResponse metricsJson(ChannelHandlerContext ctx) {

@@ -133,18 +133,55 @@ public final class ProxyEngine implements AutoCloseable {
     }
 
     /**
-     * The first target at or after {@code start} (wrapping) that is not cooling down after a
-     * connect failure, or {@code start} itself when all are down (trying beats refusing).
+     * The first target at or after {@code start} (wrapping) whose circuit admits a request, or
+     * {@code start} itself when none does (trying beats refusing when every upstream looks down).
      */
     int selectTarget(int start) {
         long now = System.nanoTime();
         for (int i = 0; i < targets.length; i++) {
             int idx = (start + i) % targets.length;
-            if (targets[idx].isHealthy(now)) {
+            if (targets[idx].breaker.allowRequest(now)) {
                 return idx;
             }
         }
         return start % targets.length;
+    }
+
+    /** False when every upstream's circuit is open: the proxy cannot serve {@code /v1} now. */
+    public boolean anyUpstreamAvailable() {
+        for (UpstreamTarget t : targets) {
+            if (t.breaker.state() != CircuitBreaker.State.OPEN) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Health of each upstream, for {@code /health/details}. */
+    public java.util.List<UpstreamHealth> upstreamHealth() {
+        java.util.List<UpstreamHealth> out = new java.util.ArrayList<>(targets.length);
+        for (UpstreamTarget t : targets) {
+            CircuitBreaker b = t.breaker;
+            out.add(new UpstreamHealth(t.key, b.state().name().toLowerCase(java.util.Locale.ROOT),
+                    b.consecutiveFailures(), b.totalFailures(),
+                    b.lastFailureMillis() == 0 ? null : java.time.Instant.ofEpochMilli(b.lastFailureMillis()),
+                    b.lastFailure()));
+        }
+        return out;
+    }
+
+    /**
+     * One upstream's health.
+     *
+     * @param url                 the upstream base URL
+     * @param state               {@code closed} (healthy), {@code open} (skipped) or {@code half_open}
+     * @param consecutiveFailures failures since the last success
+     * @param totalFailures       failures since start
+     * @param lastFailureAt       when the last failure happened, or null
+     * @param lastFailure         what the last failure was, or null
+     */
+    public record UpstreamHealth(String url, String state, int consecutiveFailures, long totalFailures,
+                                 java.time.Instant lastFailureAt, String lastFailure) {
     }
 
     /** Closes pooled idle connections. Connections serving requests finish on their own. */

@@ -484,11 +484,10 @@ final class ProxyExchange {
             return;
         }
         if (f.isSuccess()) {
-            target.markUp();
             attach(f.channel(), target);
             return;
         }
-        target.markDown(markNanos);
+        target.breaker.onFailure(markNanos, "connect failed");
         connectFailures++;
         if (connectFailures < engine.targets.length) {
             // Nothing was sent, so moving to the next upstream is always safe.
@@ -537,6 +536,12 @@ final class ProxyExchange {
         long headArrived = System.nanoTime();
         responseStarted = true;
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        int code = response.status().code();
+        if (code >= 500) {
+            upstream.target().breaker.onFailure(headArrived, "HTTP " + code);
+        } else {
+            upstream.target().breaker.onSuccess();
+        }
         HttpHeaders h = response.headers();
         ProxyHeaders.stripHopByHop(h);
         String upstreamId = h.get(ProxyHeaders.X_REQUEST_ID);
@@ -656,10 +661,12 @@ final class ProxyExchange {
             if (requestWritten) {
                 record("upstream_error", ProxyError.UPSTREAM_UNAVAILABLE.status());
             }
+            from.target().breaker.onFailure(System.nanoTime(), "connection failed before a response");
             respond(ProxyError.UPSTREAM_UNAVAILABLE, "Upstream error: " + failure.getMessage(), false);
             return;
         }
         record("upstream_error", 0);
+        from.target().breaker.onFailure(System.nanoTime(), "connection failed mid-response");
         // Part of the response is already with the client; the only honest signal left is to
         // end the connection so the client sees a truncated response, not a complete one.
         ctx.flush();
@@ -679,6 +686,7 @@ final class ProxyExchange {
             return;
         }
         record("upstream_timeout", ProxyError.UPSTREAM_TIMEOUT.status());
+        from.target().breaker.onFailure(System.nanoTime(), "timeout");
         if (!responseStarted) {
             respond(ProxyError.UPSTREAM_TIMEOUT, "Upstream timeout: " + message, false);
         } else {

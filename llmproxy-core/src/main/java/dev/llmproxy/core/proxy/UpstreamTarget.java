@@ -5,13 +5,10 @@ import java.util.Locale;
 
 /**
  * One upstream base URL, pre-parsed for the request path: scheme, host, port and the
- * {@code Host} header value. Carries a passive health mark: after a connect failure the target is
- * skipped for {@link #COOL_DOWN_NANOS} so later requests go straight to a healthy one.
+ * {@code Host} header value, and its {@link CircuitBreaker}: an upstream that keeps failing is
+ * skipped so requests go straight to a healthy one.
  */
 final class UpstreamTarget {
-
-    /** How long a target that refused a connection is avoided. */
-    static final long COOL_DOWN_NANOS = 5_000_000_000L;
 
     final URI uri;
     final String host;
@@ -23,8 +20,8 @@ final class UpstreamTarget {
     /** IP address hosts get no SNI (RFC 6066 §3). */
     final boolean ipLiteral;
 
-    // Written from any event loop; a stale read only means one extra attempt on a dead target.
-    private volatile long downUntilNanos;
+    /** Passive health: refused connections, 5xx answers and timeouts open it. */
+    final CircuitBreaker breaker = new CircuitBreaker();
 
     UpstreamTarget(URI uri) {
         this.uri = uri;
@@ -36,20 +33,6 @@ final class UpstreamTarget {
         this.hostHeader = port == defaultPort ? hostForHeader : hostForHeader + ":" + port;
         this.key = (secure ? "https://" : "http://") + hostHeader;
         this.ipLiteral = host.contains(":") || host.matches("[0-9.]+");
-    }
-
-    boolean isHealthy(long nowNanos) {
-        return nowNanos - downUntilNanos >= 0;
-    }
-
-    void markDown(long nowNanos) {
-        downUntilNanos = nowNanos + COOL_DOWN_NANOS;
-    }
-
-    void markUp() {
-        if (downUntilNanos != 0) {
-            downUntilNanos = 0;
-        }
     }
 
     @Override

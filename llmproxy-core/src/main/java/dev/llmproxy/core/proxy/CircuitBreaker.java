@@ -1,0 +1,93 @@
+package dev.llmproxy.core.proxy;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Passive health of one upstream: {@value #FAILURE_THRESHOLD} consecutive failures (refused
+ * connections, 5xx answers, timeouts) open the circuit and the upstream is skipped for
+ * {@link #OPEN_NANOS}; then one trial request is let through (half-open) and its outcome closes
+ * or re-opens the circuit. Any success closes it at once.
+ *
+ * <p>Shared by every event loop: lock-free, with a compare-and-set guarding the single half-open
+ * trial. Clock: {@link System#nanoTime()}.
+ */
+final class CircuitBreaker {
+
+    /** Consecutive failures that open the circuit. */
+    static final int FAILURE_THRESHOLD = 5;
+    /** How long an open circuit keeps the upstream out of rotation before a trial request. */
+    static final long OPEN_NANOS = 10_000_000_000L;
+
+    enum State { CLOSED, OPEN, HALF_OPEN }
+
+    private final AtomicReference<State> state = new AtomicReference<>(State.CLOSED);
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private final AtomicLong openedAtNanos = new AtomicLong();
+    private final AtomicLong totalFailures = new AtomicLong();
+    private volatile long lastFailureMillis;
+    private volatile String lastFailure;
+
+    /**
+     * Whether a request may go to this upstream now. An open circuit whose time is up admits one
+     * trial request (the caller that wins the transition to half-open).
+     */
+    boolean allowRequest(long nowNanos) {
+        State s = state.get();
+        if (s == State.CLOSED) {
+            return true;
+        }
+        long since = openedAtNanos.get();
+        if (nowNanos - since < OPEN_NANOS) {
+            return false;
+        }
+        // Open long enough: one trial. A half-open trial that never reported back (its client left)
+        // is replaced by a new one after another open period.
+        if (s == State.OPEN ? state.compareAndSet(State.OPEN, State.HALF_OPEN) : openedAtNanos.compareAndSet(since, nowNanos)) {
+            openedAtNanos.set(nowNanos);
+            return true;
+        }
+        return false;
+    }
+
+    void onSuccess() {
+        consecutiveFailures.set(0);
+        if (state.get() != State.CLOSED) {
+            state.set(State.CLOSED);
+        }
+    }
+
+    /** Records a failure; {@code why} is a short, secret-free description for /health/details. */
+    void onFailure(long nowNanos, String why) {
+        totalFailures.incrementAndGet();
+        lastFailureMillis = System.currentTimeMillis();
+        lastFailure = why;
+        int n = consecutiveFailures.incrementAndGet();
+        State s = state.get();
+        if (s == State.HALF_OPEN || (s == State.CLOSED && n >= FAILURE_THRESHOLD)) {
+            openedAtNanos.set(nowNanos);
+            state.set(State.OPEN);
+        }
+    }
+
+    State state() {
+        return state.get();
+    }
+
+    int consecutiveFailures() {
+        return consecutiveFailures.get();
+    }
+
+    long totalFailures() {
+        return totalFailures.get();
+    }
+
+    long lastFailureMillis() {
+        return lastFailureMillis;
+    }
+
+    String lastFailure() {
+        return lastFailure;
+    }
+}
