@@ -388,7 +388,10 @@ class ProxyEndToEndTest {
         proxy = startProxy(ProviderConfig.Timeouts.DEFAULTS, URI.create("http://127.0.0.1:" + closedPort));
         HttpResponse<String> response = post("/v1/chat/completions", chat(false));
         assertThat(response.statusCode()).isEqualTo(502);
-        assertThat(errorOf(response).get("code").asText()).isEqualTo("upstream_unavailable");
+        JsonNode error = errorOf(response);
+        assertThat(error.get("code").asText()).isEqualTo("upstream_unavailable");
+        assertThat(error.get("message").asText()).as("no internal address or socket detail for clients")
+                .doesNotContain("127.0.0.1").doesNotContain(String.valueOf(closedPort));
     }
 
     @Test

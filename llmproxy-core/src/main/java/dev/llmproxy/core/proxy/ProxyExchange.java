@@ -496,8 +496,11 @@ final class ProxyExchange {
             return;
         }
         Throwable cause = f.cause();
-        respond(ProxyError.UPSTREAM_UNAVAILABLE, "Upstream unavailable: could not connect to " + target
-                + (cause != null && cause.getMessage() != null ? " (" + cause.getMessage() + ")" : ""), false);
+        // The client learns that the upstream is unreachable; the operator's log gets where and why
+        // (upstream addresses and socket errors are internal details).
+        log.warn("request {}: no upstream reachable; last tried {}: {}", requestId, target,
+                cause == null ? "unknown" : cause.toString());
+        respond(ProxyError.UPSTREAM_UNAVAILABLE, "Upstream unavailable: the provider could not be reached", false);
     }
 
     private void attach(Channel ch, UpstreamTarget target) {
@@ -662,7 +665,9 @@ final class ProxyExchange {
                 record("upstream_error", ProxyError.UPSTREAM_UNAVAILABLE.status());
             }
             from.target().breaker.onFailure(System.nanoTime(), "connection failed before a response");
-            respond(ProxyError.UPSTREAM_UNAVAILABLE, "Upstream error: " + failure.getMessage(), false);
+            log.warn("request {}: upstream {} failed: {}", requestId, from.target(), failure.getMessage());
+            respond(ProxyError.UPSTREAM_UNAVAILABLE, "Upstream error: the provider closed the connection or sent an"
+                    + " invalid response", false);
             return;
         }
         record("upstream_error", 0);
