@@ -61,7 +61,11 @@ public final class FileDispatcherMain {
                 if (sent.incrementAndGet() == batches) {
                     result.toCompletableFuture().join(); // written and fsynced
                     try {
-                        Files.writeString(marker, batch.size() + "\n");
+                        // Written aside and moved into place: the test polls for the marker and must
+                        // never see it existing but still empty.
+                        Path partial = marker.resolveSibling(marker.getFileName() + ".partial");
+                        Files.writeString(partial, batch.size() + "\n");
+                        Files.move(partial, marker, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                         Thread.sleep(Long.MAX_VALUE); // never reports it: no ack
                     } catch (Exception e) {
                         Thread.currentThread().interrupt();
