@@ -38,6 +38,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
     private final ExecutorService publisher = Executors.newSingleThreadExecutor(daemon("llmproxy-invalidation-pub"));
     private final Thread subscriber;
     private volatile JedisPubSub subscription;
+    private final java.util.concurrent.CountDownLatch firstSubscription = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean closed;
 
     /**
@@ -54,7 +55,20 @@ public final class RedisInvalidationBus implements InvalidationBus {
         this.channel = channel;
         this.subscriber = daemon("llmproxy-invalidation-sub").newThread(this::subscribeLoop);
         subscriber.start();
+        // Wait briefly for the subscription so invalidations sent right after start are not missed;
+        // with Redis down, start anyway: the loop keeps trying and drops all caches on connect.
+        try {
+            if (!firstSubscription.await(SUBSCRIBE_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                log.warn("not yet subscribed to invalidations on Redis {}:{} after {} ms; continuing, will retry",
+                        host, port, SUBSCRIBE_WAIT_MILLIS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
+
+    /** How long the constructor waits for the first subscription. */
+    static final long SUBSCRIBE_WAIT_MILLIS = 3000;
 
     @Override
     public void publish(Invalidation invalidation) {
@@ -91,6 +105,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
                     @Override
                     public void onSubscribe(String ch, int count) {
                         log.debug("subscribed to invalidations on {}", ch);
+                        firstSubscription.countDown();
                     }
                 };
                 subscription = sub;
