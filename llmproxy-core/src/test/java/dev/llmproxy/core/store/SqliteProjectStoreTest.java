@@ -12,4 +12,11 @@ class SqliteProjectStoreTest extends ProjectStoreContract {
     protected Stores openStores(MutableClock clock) {
         return DB.stores(clock);
     }
+
+    /** Guards the runner itself: the inherited contract must really run on this backend. */
+    @org.junit.jupiter.api.Test
+    void runner_usesTheBackendItIsNamedFor() {
+        org.assertj.core.api.Assertions.assertThat(openStores(MutableClock.atSomeInstant()).projects())
+                .isInstanceOf(JdbcProjectStore.class);
+    }
 }
