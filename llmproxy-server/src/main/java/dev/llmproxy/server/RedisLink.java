@@ -1,12 +1,9 @@
 package dev.llmproxy.server;
 
+import dev.llmproxy.eventbus.RedisAddress;
+
 import dev.llmproxy.core.ratelimit.RedisRateLimiter;
 
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 
 /**
  * The Redis that proxy instances share for token invalidation (pub/sub) and per-token rate limits
@@ -40,82 +37,15 @@ record RedisLink(String host, int port, boolean tls, String user, String passwor
      */
     static RedisLink parse(String addr, Integer database, String password, RedisRateLimiter.FailMode failMode) {
         String a = addr.strip();
-        String host;
-        int port = 6379;
-        boolean tls = false;
-        String user = null;
-        String urlPassword = null;
-        int urlDb = 0;
-        if (a.contains("://")) {
-            URI uri;
-            try {
-                uri = new URI(a);
-            } catch (URISyntaxException e) {
-                throw bad(a);
-            }
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals("redis") && !scheme.equals("rediss")) {
-                throw bad(a);
-            }
-            tls = scheme.equals("rediss");
-            host = uri.getHost();
-            if (host != null && host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1); // URI keeps IPv6 literals bracketed
-            }
-            if (uri.getPort() != -1) {
-                port = uri.getPort();
-            }
-            String info = uri.getRawUserInfo();
-            if (info != null && !info.isEmpty()) {
-                int colon = info.indexOf(':');
-                if (colon < 0) {
-                    urlPassword = decode(info);
-                } else {
-                    user = colon == 0 ? null : decode(info.substring(0, colon));
-                    urlPassword = decode(info.substring(colon + 1));
-                }
-            }
-            String path = uri.getPath();
-            if (path != null && path.length() > 1) {
-                try {
-                    urlDb = Integer.parseInt(path.substring(1));
-                } catch (NumberFormatException e) {
-                    throw bad(a);
-                }
-            }
-        } else if (a.startsWith("[")) {
-            int close = a.indexOf(']');
-            if (close < 0 || close + 1 < a.length() && a.charAt(close + 1) != ':') {
-                throw bad(a);
-            }
-            host = a.substring(1, close);
-            if (close + 1 < a.length()) {
-                port = port(a, a.substring(close + 2));
-            }
-        } else {
-            int colon = a.lastIndexOf(':');
-            host = colon < 0 ? a : a.substring(0, colon);
-            if (colon >= 0) {
-                port = port(a, a.substring(colon + 1));
-            }
-        }
-        if (host == null || host.isBlank() || port < 1 || port > 65535 || urlDb < 0) {
+        RedisAddress parsed;
+        try {
+            parsed = RedisAddress.parse(a);
+        } catch (IllegalArgumentException e) {
             throw bad(a);
         }
-        return new RedisLink(host, port, tls, user, password != null ? password : urlPassword,
-                database != null ? database : urlDb, failMode);
-    }
-
-    private static int port(String addr, String text) {
-        try {
-            return Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw bad(addr);
-        }
-    }
-
-    private static String decode(String s) {
-        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        int urlDb = parsed.database() == null ? 0 : parsed.database();
+        return new RedisLink(parsed.host(), parsed.port(), parsed.tls(), parsed.user(),
+                password != null ? password : parsed.password(), database != null ? database : urlDb, failMode);
     }
 
     private static IllegalArgumentException bad(String addr) {

@@ -17,7 +17,6 @@ import org.slf4j.LoggerFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.InflaterInputStream;
@@ -95,14 +94,7 @@ final class ExchangeRecorder {
         if (firstByteNanos == 0) {
             firstByteNanos = System.nanoTime();
         }
-        // Past the cap BodyCapture only counts; it never copies more than the cap.
-        if (content.nioBufferCount() == 1) {
-            responseCapture.append(content.nioBuffer());
-        } else {
-            for (ByteBuffer part : content.nioBuffers()) {
-                responseCapture.append(part);
-            }
-        }
+        Captures.append(responseCapture, content); // past the cap BodyCapture only counts
     }
 
     /**
@@ -131,7 +123,7 @@ final class ExchangeRecorder {
         long now = System.nanoTime();
         Body responseBody = responseCapture.toBody();
         HttpHeaders responseHeaders = response == null ? null : response.headers();
-        boolean streamed = responseHeaders != null && isEventStream(responseHeaders);
+        boolean streamed = responseHeaders != null && Captures.isEventStream(responseHeaders);
         OpenAiJson.ResponseInfo info = responseHeaders == null || responseBody.truncated()
                 ? OpenAiJson.ResponseInfo.NONE : readResponse(responseBody, responseHeaders, streamed);
         String model = info.model() != null ? info.model() : requestInfo.model();
@@ -161,11 +153,6 @@ final class ExchangeRecorder {
             b.attribute("upstream", upstream);
         }
         return b.build();
-    }
-
-    private static boolean isEventStream(HttpHeaders headers) {
-        String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
-        return type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
     }
 
     private static OpenAiJson.ResponseInfo readResponse(Body body, HttpHeaders headers, boolean streamed) {

@@ -600,14 +600,7 @@ final class ProxyExchange {
             firstByteNanos = System.nanoTime();
         }
         if (cacheCapture != null && content.content().isReadable()) {
-            ByteBuf c = content.content();
-            if (c.nioBufferCount() == 1) {
-                cacheCapture.append(c.nioBuffer());
-            } else {
-                for (java.nio.ByteBuffer part : c.nioBuffers()) {
-                    cacheCapture.append(part);
-                }
-            }
+            Captures.append(cacheCapture, content.content());
         }
         if (!(content instanceof LastHttpContent)) {
             ctx.write(content, ctx.voidPromise());
@@ -735,7 +728,7 @@ final class ProxyExchange {
         Body stored = capture.toBody();
         byte[] bytes = new byte[stored.size()];
         stored.asReadOnlyBuffer().get(bytes);
-        boolean streamed = isEventStream(cacheHeaders);
+        boolean streamed = Captures.isEventStream(cacheHeaders);
         try {
             engine.responseCache.put(cacheKey, CachedResponse.of(sentStatus, cacheHeaders, bytes, streamed, now,
                     decision.ttl()));
@@ -743,11 +736,6 @@ final class ProxyExchange {
         } catch (RuntimeException e) {
             log.warn("storing request {} in the cache failed: {}", requestId, e.toString());
         }
-    }
-
-    private static boolean isEventStream(HttpHeaders headers) {
-        String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
-        return type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
     }
 
     /** Publishes the instrumentation event, once. */

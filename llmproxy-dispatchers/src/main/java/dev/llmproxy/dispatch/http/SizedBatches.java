@@ -1,5 +1,14 @@
 package dev.llmproxy.dispatch.http;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmproxy.dispatch.DispatchEvent;
+import dev.llmproxy.dispatch.DispatchResult;
+import dev.llmproxy.dispatch.JsonSupport;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToLongFunction;
@@ -12,6 +21,42 @@ import java.util.function.ToLongFunction;
 public final class SizedBatches {
 
     private SizedBatches() {
+    }
+
+    /**
+     * One event with the JSON records it becomes on the wire and their encoded size (one byte per
+     * record added for the separator).
+     */
+    public record Encoded(DispatchEvent event, List<ObjectNode> records, long bytes) {
+    }
+
+    /**
+     * Encodes every event, splits the batch into groups under {@code limit} bytes, posts each
+     * group with {@code post} and merges the per-event results into one.
+     */
+    public static CompletionStage<DispatchResult> sendInParts(List<DispatchEvent> batch,
+            Function<DispatchEvent, List<ObjectNode>> encode, long limit,
+            Function<List<Encoded>, CompletableFuture<DispatchResult>> post) {
+        List<Encoded> items = new ArrayList<>(batch.size());
+        for (DispatchEvent e : batch) {
+            List<ObjectNode> records = encode.apply(e);
+            long bytes = 0;
+            for (ObjectNode r : records) {
+                bytes += JsonSupport.toBytes(r).length + 1;
+            }
+            items.add(new Encoded(e, records, bytes));
+        }
+        List<CompletableFuture<DispatchResult>> parts = new ArrayList<>();
+        for (List<Encoded> group : split(items, Encoded::bytes, limit)) {
+            parts.add(post.apply(group));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            DispatchResult merged = DispatchResult.empty();
+            for (CompletableFuture<DispatchResult> p : parts) {
+                merged = merged.merge(p.join());
+            }
+            return merged;
+        });
     }
 
     /**

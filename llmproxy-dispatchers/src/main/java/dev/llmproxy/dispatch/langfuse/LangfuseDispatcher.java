@@ -103,40 +103,18 @@ public final class LangfuseDispatcher implements Dispatcher {
         return "POST".equals(event.event().method());
     }
 
-    private record Item(DispatchEvent event, List<ObjectNode> envelopes, long bytes) {
-    }
-
     @Override
     public CompletionStage<DispatchResult> send(List<DispatchEvent> batch) {
-        List<Item> items = new ArrayList<>(batch.size());
-        for (DispatchEvent e : batch) {
-            List<ObjectNode> envelopes = envelopes(e);
-            long bytes = 0;
-            for (ObjectNode env : envelopes) {
-                bytes += JsonSupport.toBytes(env).length + 1;
-            }
-            items.add(new Item(e, envelopes, bytes));
-        }
-        List<CompletableFuture<DispatchResult>> parts = new ArrayList<>();
-        for (List<Item> group : SizedBatches.split(items, Item::bytes, maxBatchBytes - 200)) {
-            parts.add(post(group));
-        }
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            DispatchResult merged = DispatchResult.empty();
-            for (CompletableFuture<DispatchResult> p : parts) {
-                merged = merged.merge(p.join());
-            }
-            return merged;
-        });
+        return SizedBatches.sendInParts(batch, LangfuseDispatcher::envelopes, maxBatchBytes - 200, this::post);
     }
 
-    private CompletableFuture<DispatchResult> post(List<Item> group) {
+    private CompletableFuture<DispatchResult> post(List<SizedBatches.Encoded> group) {
         ObjectNode body = JsonSupport.object();
         ArrayNode batch = body.putArray("batch");
         List<DispatchEvent> events = new ArrayList<>(group.size());
         Map<String, DispatchEvent> byEnvelope = new HashMap<>();
-        for (Item item : group) {
-            for (ObjectNode env : item.envelopes()) {
+        for (SizedBatches.Encoded item : group) {
+            for (ObjectNode env : item.records()) {
                 batch.add(env);
                 byEnvelope.put(env.get("id").asText(), item.event());
             }

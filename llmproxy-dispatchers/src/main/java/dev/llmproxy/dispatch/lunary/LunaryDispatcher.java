@@ -100,38 +100,16 @@ public final class LunaryDispatcher implements Dispatcher {
         return "POST".equals(event.event().method());
     }
 
-    private record Item(DispatchEvent event, List<ObjectNode> records, long bytes) {
-    }
-
     @Override
     public CompletionStage<DispatchResult> send(List<DispatchEvent> batch) {
-        List<Item> items = new ArrayList<>(batch.size());
-        for (DispatchEvent e : batch) {
-            List<ObjectNode> records = records(e);
-            long bytes = 0;
-            for (ObjectNode r : records) {
-                bytes += JsonSupport.toBytes(r).length + 1;
-            }
-            items.add(new Item(e, records, bytes));
-        }
-        List<CompletableFuture<DispatchResult>> parts = new ArrayList<>();
-        for (List<Item> group : SizedBatches.split(items, Item::bytes, maxBatchBytes)) {
-            parts.add(post(group));
-        }
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            DispatchResult merged = DispatchResult.empty();
-            for (CompletableFuture<DispatchResult> p : parts) {
-                merged = merged.merge(p.join());
-            }
-            return merged;
-        });
+        return SizedBatches.sendInParts(batch, LunaryDispatcher::records, maxBatchBytes, this::post);
     }
 
-    private CompletableFuture<DispatchResult> post(List<Item> group) {
+    private CompletableFuture<DispatchResult> post(List<SizedBatches.Encoded> group) {
         ObjectNode body = JsonSupport.object();
         ArrayNode events = body.putArray("events");
         List<DispatchEvent> dispatched = new ArrayList<>(group.size());
-        for (Item item : group) {
+        for (SizedBatches.Encoded item : group) {
             item.records().forEach(events::add);
             dispatched.add(item.event());
         }

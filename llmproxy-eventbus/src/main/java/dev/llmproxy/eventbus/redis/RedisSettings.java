@@ -1,14 +1,12 @@
 package dev.llmproxy.eventbus.redis;
 
+import dev.llmproxy.eventbus.RedisAddress;
+
 import static dev.llmproxy.eventbus.EventBusConfig.*;
 
 import dev.llmproxy.eventbus.ComponentConfig;
 import dev.llmproxy.eventbus.ConfigurationException;
 import dev.llmproxy.eventbus.EventBusConfig;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
@@ -23,70 +21,18 @@ record RedisSettings(String host, int port, boolean ssl, String user, String pas
 
     static RedisSettings from(ComponentConfig c) {
         String addr = c.string(REDIS_ADDR, DEFAULT_REDIS_ADDR);
-        String host;
-        int port = 6379;
-        boolean ssl = false;
-        String user = null;
-        String password = null;
-        Integer urlDb = null;
-        if (addr.contains("://")) {
-            URI uri;
-            try {
-                uri = new URI(addr);
-            } catch (URISyntaxException e) {
-                throw badAddr(addr);
-            }
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
-            if (!scheme.equals("redis") && !scheme.equals("rediss")) {
-                throw badAddr(addr);
-            }
-            ssl = scheme.equals("rediss");
-            host = uri.getHost();
-            if (uri.getPort() != -1) {
-                port = uri.getPort();
-            }
-            String info = uri.getRawUserInfo();
-            if (info != null && !info.isEmpty()) {
-                int colon = info.indexOf(':');
-                if (colon < 0) {
-                    password = decode(info);
-                } else {
-                    user = colon == 0 ? null : decode(info.substring(0, colon));
-                    password = decode(info.substring(colon + 1));
-                }
-            }
-            String path = uri.getPath();
-            if (path != null && path.length() > 1) {
-                try {
-                    urlDb = Integer.parseInt(path.substring(1));
-                } catch (NumberFormatException e) {
-                    throw badAddr(addr);
-                }
-            }
-        } else {
-            int colon = addr.lastIndexOf(':');
-            if (addr.startsWith("[")) {
-                int close = addr.indexOf(']');
-                if (close < 0) {
-                    throw badAddr(addr);
-                }
-                host = addr.substring(1, close);
-                if (close + 1 < addr.length()) {
-                    if (addr.charAt(close + 1) != ':') {
-                        throw badAddr(addr);
-                    }
-                    port = parsePort(addr, addr.substring(close + 2));
-                }
-            } else if (colon >= 0) {
-                host = addr.substring(0, colon);
-                port = parsePort(addr, addr.substring(colon + 1));
-            } else {
-                host = addr;
-            }
-        }
-        if (host == null || host.isBlank() || port < 1 || port > 65535) {
+        RedisAddress address;
+        try {
+            address = RedisAddress.parse(addr);
+        } catch (IllegalArgumentException e) {
             throw badAddr(addr);
         }
+        String host = address.host();
+        int port = address.port();
+        boolean ssl = address.tls();
+        String user = address.user();
+        String password = address.password();
+        Integer urlDb = address.database();
         int db = config(c, REDIS_DB, urlDb != null ? urlDb : DEFAULT_REDIS_DB, 0, Integer.MAX_VALUE);
         String pw = c.string(REDIS_PASSWORD, password);
         String streamKey = c.string(REDIS_STREAM_KEY, DEFAULT_STREAM_KEY);
@@ -128,18 +74,6 @@ record RedisSettings(String host, int port, boolean ssl, String user, String pas
 
     private static int config(ComponentConfig c, String key, int def, int min, int max) {
         return EventBusConfig.intInRange(c, key, def, min, max);
-    }
-
-    private static int parsePort(String addr, String port) {
-        try {
-            return Integer.parseInt(port);
-        } catch (NumberFormatException e) {
-            throw badAddr(addr);
-        }
-    }
-
-    private static String decode(String s) {
-        return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
 
     private static ConfigurationException badAddr(String addr) {
