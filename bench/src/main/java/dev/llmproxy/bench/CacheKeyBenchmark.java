@@ -52,6 +52,7 @@ public class CacheKeyBenchmark {
     private final CacheScope scope = CacheScope.project("3f2c1a9e-8b7d-4c6e-9f10-112233445566");
     private HttpHeaders headers;
     private byte[] body;
+    private byte[] unseen;
     private CaffeineResponseCache cache;
 
     @Setup(Level.Trial)
@@ -66,6 +67,7 @@ public class CacheKeyBenchmark {
         }
         b.append("],\"stream\":false}");
         body = b.toString().getBytes(StandardCharsets.UTF_8);
+        unseen = (b.substring(0, b.length() - 1) + ",\"user\":\"00000000\"}").getBytes(StandardCharsets.UTF_8);
         headers = new DefaultHttpHeaders()
                 .set("Content-Type", "application/json")
                 .set("Accept", "application/json")
@@ -93,6 +95,23 @@ public class CacheKeyBenchmark {
     @Benchmark
     public CacheKey key_only() {
         return key();
+    }
+
+    private int variant;
+
+    /**
+     * A body never seen before (a miss, or the first request of a conversation): the full canonical
+     * JSON parse and SHA-256, plus remembering the result. {@link #key_only} repeats one body, as
+     * a client getting hits does.
+     */
+    @Benchmark
+    public CacheKey key_unseen_body() {
+        // Overwrite the 8 digits of "user" so every call hashes new bytes.
+        int v = variant++;
+        for (int i = 0, at = unseen.length - 3; i < 8; i++, at--, v /= 10) {
+            unseen[at] = (byte) ('0' + v % 10);
+        }
+        return keys.forRequest(scope, HttpMethod.POST, "/v1/chat/completions", headers, unseen);
     }
 
     /** Everything a hit costs before writing the answer: decision, key, lookup. */

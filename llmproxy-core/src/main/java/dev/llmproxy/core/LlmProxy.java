@@ -4,10 +4,19 @@ import dev.llmproxy.core.audit.AuditLogger;
 import dev.llmproxy.core.auth.TokenService;
 import dev.llmproxy.core.cache.ResponseCache;
 import dev.llmproxy.core.cache.ResponseCacheConfig;
+import dev.llmproxy.core.capture.WireCapture;
+import dev.llmproxy.core.capture.WireCaptureConfig;
+import dev.llmproxy.core.capture.WireCaptureMetrics;
+import dev.llmproxy.core.health.HealthCheck;
+import dev.llmproxy.core.health.HealthMonitor;
+import dev.llmproxy.core.health.HealthReport;
 import dev.llmproxy.core.health.LocalEndpointsHandler;
 import dev.llmproxy.core.metrics.PrometheusMetrics;
+import dev.llmproxy.core.usage.UsageWriter;
 import dev.llmproxy.core.proxy.ProxyEngine;
+import dev.llmproxy.core.proxy.PipeliningGate;
 import dev.llmproxy.core.proxy.ProxyHandler;
+import dev.llmproxy.core.proxy.RequestHeadTimeout;
 import dev.llmproxy.core.proxy.Transports;
 import dev.llmproxy.core.route.ProviderConfig;
 import dev.llmproxy.eventbus.Event;
@@ -39,6 +48,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -58,9 +68,11 @@ import java.util.function.Supplier;
  * proxy.close();
  * }</pre>
  *
- * <p>The standalone server's pipeline is {@code HttpServerCodec → IdleStateHandler →
- * ProxyHandler (/v1/*) → route handlers (e.g. /manage/*) → LocalEndpointsHandler (/health,
- * /ready, /live, 404)}. Thread-safe;
+ * <p>The standalone server's pipeline is {@code RequestHeadTimeout → HttpServerCodec →
+ * IdleStateHandler → PipeliningGate → ProxyHandler (/v1/*) → route handlers (e.g. /manage/*) →
+ * LocalEndpointsHandler (/health, /ready, /live, 404)}. An embedder mounting {@link #newProxyHandler()}
+ * next to its own handlers should put a {@link PipeliningGate} in front of them all, so pipelined
+ * answers keep their order. Thread-safe;
  * start and stop at most once each.
  */
 public final class LlmProxy implements AutoCloseable {
@@ -93,23 +105,53 @@ public final class LlmProxy implements AutoCloseable {
 
     private final List<Supplier<ChannelHandler>> routes;
     private final PrometheusMetrics metrics;
-    private final BooleanSupplier readiness;
+    private Duration requestHeadTimeout = Builder.DEFAULT_REQUEST_HEAD_TIMEOUT;
+    /** Requests being answered on the standalone server's connections; {@link #stop} waits for them. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    /** Wire capture, owned by this proxy; null when off. */
+    private final WireCapture wireCapture;
+    private final HealthMonitor healthMonitor;
+    private final HealthReport health;
 
     private LlmProxy(ProxySettings settings, EventBus eventBus, TokenService tokenService, AuditLogger audit,
                      List<Supplier<ChannelHandler>> routes, boolean metricsEnabled, BooleanSupplier readiness,
-                     ResponseCache responseCache, ResponseCacheConfig responseCacheConfig) {
+                     ResponseCache responseCache, ResponseCacheConfig responseCacheConfig,
+                     WireCaptureConfig wireCaptureConfig, List<HealthCheck> healthChecks,
+                     Duration healthCheckInterval) {
         this.settings = settings;
-        this.readiness = readiness;
         this.routes = List.copyOf(routes);
         this.engine = new ProxyEngine(settings, eventBus, tokenService, audit);
         engine.responseCache(responseCache, responseCacheConfig);
+        this.healthMonitor = new HealthMonitor(healthChecks, healthCheckInterval, HealthMonitor.DEFAULT_TIMEOUT);
+        this.health = new HealthReport(healthMonitor, engine, eventBus, responseCacheConfig == null ? null : responseCache,
+                responseCacheConfig == null ? null : responseCacheConfig.backend().configName(), () -> !stopping,
+                readiness);
         if (metricsEnabled) {
             this.metrics = new PrometheusMetrics(new CollectorRegistry(true), settings.provider().name(),
                     eventBus == null ? null : eventBus::stats, responseCache == null ? null : responseCache::stats);
+            metrics.upstreams(engine::upstreamHealth);
+            metrics.components(healthMonitor::components);
             engine.metrics(metrics);
         } else {
             this.metrics = null;
         }
+        this.wireCapture = wireCaptureConfig == null ? null : WireCapture.start(wireCaptureConfig);
+        if (wireCapture != null) {
+            engine.wireCapture(wireCapture);
+            if (metrics != null) {
+                WireCaptureMetrics.register(metrics.registry(), wireCapture::stats);
+            }
+        }
+    }
+
+    /** The wire capture of this proxy (its counters, {@code drain}), or null when off. */
+    public WireCapture wireCapture() {
+        return wireCapture;
+    }
+
+    /** What {@code /ready} and {@code /health/details} report. */
+    public HealthReport health() {
+        return health;
     }
 
     /** The metrics of this proxy, or null when disabled ({@link Builder#metrics(boolean)}). */
@@ -166,28 +208,35 @@ public final class LlmProxy implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ChannelPipeline p = ch.pipeline();
+                        RequestHeadTimeout headTimeout = new RequestHeadTimeout(requestHeadTimeout);
+                        p.addLast("request-head-timeout", headTimeout.beforeDecoder());
                         p.addLast("http-codec", new HttpServerCodec(new HttpDecoderConfig()
                                 .setMaxInitialLineLength(settings.maxInitialLineBytes())
                                 .setMaxHeaderSize(settings.maxHeaderBytes())
                                 .setMaxChunkSize(64 * 1024)));
+                        p.addLast("request-head-done", headTimeout.afterDecoder());
                         p.addLast("client-idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+                        // Answers leave in request order even when different handlers serve them.
+                        p.addLast("pipelining", new PipeliningGate(settings.maxRequestBodyBytes(), inFlight));
                         p.addLast("proxy", engine.newHandler());
                         for (int i = 0; i < routes.size(); i++) {
                             p.addLast("routes-" + i, routes.get(i).get());
                         }
-                        p.addLast("local-endpoints", new LocalEndpointsHandler(VERSION,
-                                () -> !stopping && readiness.getAsBoolean() && engine.anyUpstreamAvailable(), metrics,
-                                engine));
+                        p.addLast("local-endpoints", new LocalEndpointsHandler(VERSION, health, metrics));
                     }
                 });
+        // One round of dependency checks before listening, so /ready is right from the first request.
+        healthMonitor.start();
         try {
             serverChannel = b.bind(settings.listenAddress()).syncUninterruptibly().channel();
         } catch (Exception e) {
+            healthMonitor.close();
             bossGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workerGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             bossGroup = null;
             throw new IllegalStateException("cannot listen on " + settings.listenAddress() + ": " + e.getMessage(), e);
         }
+        engine.startProbes("llm-proxy/" + VERSION + " (health probe)");
         log.info("llm-proxy {} listening on {} ({} transport, {} I/O threads), upstream {} {}", VERSION,
                 localAddress(), Transports.epoll() ? "epoll" : "nio", threads, settings.provider().name(),
                 settings.provider().upstreams());
@@ -204,24 +253,72 @@ public final class LlmProxy implements AutoCloseable {
     }
 
     /**
-     * Stops accepting connections, then shuts the event loops down, giving work already queued up
-     * to {@code grace} to finish. Completes when every thread has stopped.
+     * Graceful stop: stops accepting connections at once ({@code /ready} reports not ready), lets
+     * requests in flight, streams included, finish for up to {@code grace}, then closes every
+     * connection and shuts the event loops down. Completes when every thread has stopped; a
+     * request still unfinished at the deadline is cut off (and logged).
      */
     public synchronized CompletableFuture<Void> stop(Duration grace) {
         stopping = true;
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (bossGroup == null) {
+            closeWireCapture();
             done.complete(null);
             return done;
         }
         serverChannel.close().syncUninterruptibly();
-        engine.close();
-        long graceMillis = grace.toMillis();
-        Future<?> boss = bossGroup.shutdownGracefully(0, graceMillis, TimeUnit.MILLISECONDS);
-        Future<?> workers = workerGroup.shutdownGracefully(Math.min(100, graceMillis), graceMillis, TimeUnit.MILLISECONDS);
-        workers.addListener(w -> boss.addListener(b -> done.complete(null)));
+        EventLoopGroup boss = bossGroup;
+        EventLoopGroup workers = workerGroup;
         bossGroup = null;
+        long deadline = System.nanoTime() + grace.toNanos();
+        // Waiting happens off the caller's thread and off every event loop: the loops keep serving.
+        Thread drainer = new Thread(() -> {
+            awaitInFlight(deadline);
+            engine.close();
+            healthMonitor.close();
+            Future<?> b = boss.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
+            Future<?> w = workers.shutdownGracefully(0, 1000, TimeUnit.MILLISECONDS);
+            w.addListener(x -> b.addListener(y -> {
+                closeWireCapture(); // after the event loops: exchanges finishing in the drain are captured
+                done.complete(null);
+            }));
+        }, "llmproxy-drain");
+        drainer.setDaemon(true);
+        drainer.start();
         return done;
+    }
+
+    /** Requests being answered right now on the standalone server (for graceful shutdown and tests). */
+    public int requestsInFlight() {
+        return inFlight.get();
+    }
+
+    private void awaitInFlight(long deadlineNanos) {
+        int n = inFlight.get();
+        if (n > 0) {
+            log.info("waiting for {} request(s) in flight to finish (up to {} ms)", n,
+                    Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
+        }
+        while (inFlight.get() > 0 && System.nanoTime() < deadlineNanos) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        n = inFlight.get();
+        if (n > 0) {
+            log.warn("shutdown deadline reached with {} request(s) still in flight; closing their connections", n);
+        } else {
+            log.debug("no requests in flight");
+        }
+    }
+
+    private void closeWireCapture() {
+        if (wireCapture != null) {
+            wireCapture.close();
+        }
     }
 
     /** Stops with a 5 second grace period and waits for it. */
@@ -248,6 +345,7 @@ public final class LlmProxy implements AutoCloseable {
      * <tr><td>maxHeaderBytes</td><td>{@value #DEFAULT_MAX_HEADER_BYTES}</td></tr>
      * <tr><td>maxInitialLineBytes</td><td>{@value #DEFAULT_MAX_INITIAL_LINE_BYTES}</td></tr>
      * <tr><td>clientIdleTimeout</td><td>120 s</td></tr>
+     * <tr><td>requestHeadTimeout</td><td>30 s</td></tr>
      * <tr><td>ioThreads</td><td>0 = 2 × cores</td></tr>
      * <tr><td>pathPrefix</td><td>{@code /v1/}</td></tr>
      * </table>
@@ -258,6 +356,7 @@ public final class LlmProxy implements AutoCloseable {
         public static final int DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
         public static final int DEFAULT_MAX_INITIAL_LINE_BYTES = 8 * 1024;
         public static final Duration DEFAULT_CLIENT_IDLE_TIMEOUT = Duration.ofSeconds(120);
+        public static final Duration DEFAULT_REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(30);
 
         private InetSocketAddress listen = new InetSocketAddress(DEFAULT_PORT);
         private ProviderConfig provider = ProviderConfig.openAi(ProviderConfig.DEFAULT_OPENAI_URL);
@@ -267,6 +366,7 @@ public final class LlmProxy implements AutoCloseable {
         private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
         private int maxInitialLineBytes = DEFAULT_MAX_INITIAL_LINE_BYTES;
         private Duration clientIdleTimeout = DEFAULT_CLIENT_IDLE_TIMEOUT;
+        private Duration requestHeadTimeout = DEFAULT_REQUEST_HEAD_TIMEOUT;
         private int ioThreads;
         private int maxIdlePerUpstream = ProxyEngine.DEFAULT_MAX_IDLE_PER_UPSTREAM;
         private Path upstreamTrustedCertificates;
@@ -278,8 +378,12 @@ public final class LlmProxy implements AutoCloseable {
         private BooleanSupplier readiness = () -> true;
         private ResponseCache responseCache;
         private ResponseCacheConfig responseCacheConfig;
+        private UsageWriter usageWriter;
         private int eventMaxRequestBodyBytes = Event.DEFAULT_MAX_REQUEST_BODY_BYTES;
         private int eventMaxResponseBodyBytes = Event.DEFAULT_MAX_RESPONSE_BODY_BYTES;
+        private WireCaptureConfig wireCaptureConfig;
+        private final List<HealthCheck> healthChecks = new ArrayList<>();
+        private Duration healthCheckInterval = HealthMonitor.DEFAULT_INTERVAL;
 
         private Builder() {
         }
@@ -352,6 +456,18 @@ public final class LlmProxy implements AutoCloseable {
                 throw new IllegalArgumentException("client idle timeout must be positive, got " + timeout);
             }
             this.clientIdleTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How long a request head (request line and headers) may take to arrive, from its first
+         * byte; slower connections are closed (slowloris). See {@code RequestHeadTimeout}.
+         */
+        public Builder requestHeadTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("request head timeout must be positive, got " + timeout);
+            }
+            this.requestHeadTimeout = timeout;
             return this;
         }
 
@@ -447,6 +563,31 @@ public final class LlmProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Adds a dependency to {@code /health/details} (and to {@code /ready} when it is required),
+         * e.g. the database or Redis. Its (blocking) check runs every
+         * {@link #healthCheckInterval(Duration)} on a background thread with a
+         * {@value HealthMonitor#DEFAULT_TIMEOUT_MILLIS} ms timeout; the endpoints answer from the
+         * last result. Names must be unique.
+         */
+        public Builder healthCheck(HealthCheck check) {
+            Objects.requireNonNull(check, "check");
+            if (healthChecks.stream().anyMatch(c -> c.name().equals(check.name()))) {
+                throw new IllegalArgumentException("a health check named '" + check.name() + "' is already registered");
+            }
+            healthChecks.add(check);
+            return this;
+        }
+
+        /** How often the {@link #healthCheck} components are checked (default 5 s). */
+        public Builder healthCheckInterval(Duration interval) {
+            if (interval == null || interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("health check interval must be positive, got " + interval);
+            }
+            this.healthCheckInterval = interval;
+            return this;
+        }
+
         /** Where proxy denials for inactive projects and unavailable stores are audited. */
         public Builder auditLogger(AuditLogger audit) {
             this.auditLogger = audit;
@@ -464,11 +605,43 @@ public final class LlmProxy implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Captures every proxied exchange, secrets redacted, as JSON lines in size-rotated files
+         * ({@code docs/wire-capture.md}); null (the default) captures nothing. The proxy starts the
+         * capture writer when built and stops it when stopped. Add the upstream keys you configured
+         * with {@link #upstreamApiKey} and any other secret to {@link WireCaptureConfig.Builder#secrets}
+         * so that they are redacted wherever they appear (the key in use is redacted anyway).
+         */
+        public Builder wireCapture(WireCaptureConfig config) {
+            this.wireCaptureConfig = config;
+            return this;
+        }
+
+        /**
+         * Records one usage record per {@code /v1} request through {@code writer} (see
+         * {@code docs/usage.md}); its cost and queue counters join the metrics. The proxy uses the
+         * writer but does not own it: the caller closes it after the proxy has stopped.
+         */
+        public Builder usageWriter(UsageWriter writer) {
+            this.usageWriter = writer;
+            return this;
+        }
+
         public LlmProxy build() {
-            return new LlmProxy(new ProxySettings(listen, provider, upstreamApiKey, pathPrefix, maxRequestBodyBytes,
+            LlmProxy proxy = new LlmProxy(new ProxySettings(listen, provider, upstreamApiKey, pathPrefix, maxRequestBodyBytes,
                     maxHeaderBytes, maxInitialLineBytes, clientIdleTimeout, ioThreads, maxIdlePerUpstream,
                     eventMaxRequestBodyBytes, eventMaxResponseBodyBytes, upstreamTrustedCertificates), eventBus,
-                    tokenService, auditLogger, routes, metricsEnabled, readiness, responseCache, responseCacheConfig);
+                    tokenService, auditLogger, routes, metricsEnabled, readiness, responseCache, responseCacheConfig,
+                    wireCaptureConfig, healthChecks, healthCheckInterval);
+            proxy.requestHeadTimeout = requestHeadTimeout;
+            if (usageWriter != null) {
+                proxy.engine.usage(usageWriter);
+                if (proxy.metrics != null) {
+                    usageWriter.metrics(proxy.metrics);
+                    proxy.metrics.usageWriter(usageWriter::stats);
+                }
+            }
+            return proxy;
         }
     }
 }

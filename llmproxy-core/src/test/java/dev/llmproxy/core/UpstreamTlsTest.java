@@ -1,5 +1,6 @@
 package dev.llmproxy.core;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmproxy.core.route.ProviderConfig;
 import io.netty.bootstrap.ServerBootstrap;
@@ -101,6 +102,43 @@ class UpstreamTlsTest {
         HttpResponse<String> response = callThroughProxy(pem);
         assertThat(response.statusCode()).isEqualTo(502);
         assertThat(authorizationSeen.get()).isNull();
+    }
+
+    @Test
+    void probesOfAnHttpsUpstream_useTheSameTlsChecks() throws Exception {
+        Path pem = startTlsUpstream("localhost", "dns:localhost,ip:127.0.0.1");
+        JsonNode trusted = probedUpstream(pem);
+        assertThat(trusted.get("last_probe").get("result").asText()).isEqualTo("success");
+        assertThat(trusted.get("last_probe").get("status").asInt()).isEqualTo(200);
+        assertThat(sniSeen.get()).isEqualTo("localhost");
+        assertThat(authorizationSeen.get()).as("probes send no key by default").isNull();
+        proxy.close();
+        proxy = null;
+
+        JsonNode untrusted = probedUpstream(null); // JDK trust store does not know our CA
+        assertThat(untrusted.get("last_probe").get("result").asText()).isEqualTo("failure");
+        assertThat(untrusted.get("last_probe").get("error").asText()).isEqualTo("TLS handshake failed");
+    }
+
+    /** Starts a proxy probing the TLS upstream every 100 ms; returns its upstream after the first probe. */
+    private JsonNode probedUpstream(Path trusted) throws Exception {
+        int port = ((java.net.InetSocketAddress) server.localAddress()).getPort();
+        ProviderConfig provider = ProviderConfig.openAi(URI.create("https://localhost:" + port)).withHealthCheck(
+                dev.llmproxy.core.route.UpstreamProbeConfig.DEFAULTS.withInterval(java.time.Duration.ofMillis(100)));
+        proxy = LlmProxy.builder().listen("127.0.0.1", 0).provider(provider).upstreamApiKey("sk-tls-upstream")
+                .upstreamTrustedCertificates(trusted).build().start();
+        HttpClient client = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (true) {
+            JsonNode u = JSON.readTree(client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + proxy.localAddress().getPort() + "/health/details")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).get("upstreams").get(0);
+            if (u.get("last_probe").isObject()) {
+                return u;
+            }
+            assertThat(System.nanoTime()).as("waiting for a probe").isLessThan(deadline);
+            Thread.sleep(50);
+        }
     }
 
     private HttpResponse<String> callThroughProxy(Path trusted) throws Exception {

@@ -267,8 +267,8 @@ final class MockConnectionHandler extends SimpleChannelInboundHandler<FullHttpRe
         }
         int seq = exchange.recorded.sequence();
         String json = switch (endpoint) {
-            case CHAT -> OpenAiPayloads.chatCompletion("chatcmpl-mock" + seq, OpenAiPayloads.model(body),
-                    OpenAiPayloads.promptTokens(body), Behavior.DEFAULT_CHUNKS);
+            case CHAT -> OpenAiPayloads.withToolCalls(OpenAiPayloads.chatCompletion("chatcmpl-mock" + seq,
+                    OpenAiPayloads.model(body), OpenAiPayloads.promptTokens(body), Behavior.DEFAULT_CHUNKS), body);
             case COMPLETIONS -> OpenAiPayloads.completion("cmpl-mock" + seq, OpenAiPayloads.model(body),
                     OpenAiPayloads.promptTokens(body), Behavior.DEFAULT_CHUNKS);
             case EMBEDDINGS -> OpenAiPayloads.embeddings(body);

@@ -51,7 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code POST /v1/chat/completions}: a {@code chat.completion} object echoing the request's
  *       {@code model}, with content {@link #contentOf(int) contentOf(8)}, {@code finish_reason: stop}
- *       and {@code usage}. With {@code "stream": true}: {@code Content-Type: text/event-stream},
+ *       and {@code usage}; with a {@code tools} array and {@code "tool_choice": "required"} the
+ *       message also calls each tool once ({@code tool_calls}). With {@code "stream": true}: {@code Content-Type: text/event-stream},
  *       chunked, one {@code data: {...}\n\n} event per chunk, each flushed: a role delta, 8 content
  *       deltas ({@link #chunkText(int)}), a delta {@code {}} with {@code finish_reason: stop}, a
  *       usage chunk ({@code choices: []}) if {@code stream_options.include_usage} is true (every
@@ -147,6 +148,10 @@ public final class MockOpenAiUpstream implements AutoCloseable {
     private final Object connectionAccepted = new Object();
 
     private MockOpenAiUpstream() {
+        this(0);
+    }
+
+    private MockOpenAiUpstream(int bindPort) {
         // One thread serves accept and I/O: enough for tests, and it makes the FIFO behaviour queue
         // follow request arrival order exactly. Daemon, so a forgotten close() cannot hang the JVM.
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("mock-openai-upstream", true),
@@ -168,7 +173,8 @@ public final class MockOpenAiUpstream implements AutoCloseable {
                                     new MockConnectionHandler(MockOpenAiUpstream.this, connection));
                         }
                     });
-            serverChannel = bootstrap.bind("127.0.0.1", 0).syncUninterruptibly().channel();
+            serverChannel = bootstrap.option(ChannelOption.SO_REUSEADDR, true)
+                    .bind("127.0.0.1", bindPort).syncUninterruptibly().channel();
             port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
@@ -179,6 +185,14 @@ public final class MockOpenAiUpstream implements AutoCloseable {
     /** Starts a mock on {@code 127.0.0.1} and an ephemeral port; ready when this returns. */
     public static MockOpenAiUpstream start() {
         return new MockOpenAiUpstream();
+    }
+
+    /**
+     * Starts a mock on {@code 127.0.0.1:port}, e.g. to bring back a killed upstream on the port
+     * the proxy was configured with.
+     */
+    public static MockOpenAiUpstream start(int port) {
+        return new MockOpenAiUpstream(port);
     }
 
     /** The bound port. */

@@ -118,6 +118,37 @@ final class OpenAiPayloads {
         return write(root);
     }
 
+    /**
+     * When the request has a {@code tools} array and {@code "tool_choice": "required"}, the
+     * completion calls every tool once: {@code message.tool_calls} ({@code call_mock0}, ...; name
+     * from the tool, arguments {@code "{}"}), {@code finish_reason: tool_calls}. Usage is unchanged.
+     */
+    static String withToolCalls(String completion, ObjectNode request) {
+        if (request == null || !"required".equals(request.path("tool_choice").asText())
+                || !request.path("tools").isArray() || request.path("tools").isEmpty()) {
+            return completion;
+        }
+        try {
+            ObjectNode root = (ObjectNode) JSON.readTree(completion);
+            ObjectNode choice = (ObjectNode) root.path("choices").get(0);
+            ObjectNode message = (ObjectNode) choice.path("message");
+            var calls = message.putArray("tool_calls");
+            int i = 0;
+            for (JsonNode tool : request.path("tools")) {
+                ObjectNode call = calls.addObject();
+                call.put("id", "call_mock" + i++);
+                call.put("type", "function");
+                ObjectNode function = call.putObject("function");
+                function.put("name", tool.path("function").path("name").asText("tool"));
+                function.put("arguments", "{}");
+            }
+            choice.put("finish_reason", "tool_calls");
+            return write(root);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The first streamed chunk: {@code delta: {role: assistant, content: ""}}. */
     static String chatRoleChunk(String id, long created, String model, boolean usageField) {
         ObjectNode delta = JSON.createObjectNode();

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
 import java.util.concurrent.Executors;
 
 /**
@@ -35,6 +36,8 @@ import java.util.concurrent.Executors;
  *       {@code unhealthy} (HTTP 503), so a container probe restarts a dispatcher that lost its bus
  *       or whose loop died.</li>
  * </ul>
+ * With a metrics supplier, {@code GET /metrics} serves the Prometheus text of
+ * {@link DispatcherMetrics} ({@code llm_dispatcher_*}: sent, failed, retried, send lag, pending).
  * Any other path is 404, any other method 405. One daemon thread; the server holds no state of its own.
  */
 public final class DispatcherHealthServer implements AutoCloseable {
@@ -44,11 +47,15 @@ public final class DispatcherHealthServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final DispatcherService service;
+    /** Prometheus text for {@code /metrics}, or null (404). */
+    private final Supplier<String> metrics;
 
-    private DispatcherHealthServer(HttpServer server, ExecutorService executor, DispatcherService service) {
+    private DispatcherHealthServer(HttpServer server, ExecutorService executor, DispatcherService service,
+                                   Supplier<String> metrics) {
         this.server = server;
         this.executor = executor;
         this.service = service;
+        this.metrics = metrics;
     }
 
     /**
@@ -57,13 +64,22 @@ public final class DispatcherHealthServer implements AutoCloseable {
      * @throws IOException if the address cannot be bound
      */
     public static DispatcherHealthServer start(InetSocketAddress address, DispatcherService service) throws IOException {
+        return start(address, service, null);
+    }
+
+    /**
+     * As {@link #start(InetSocketAddress, DispatcherService)}, also serving {@code GET /metrics}
+     * with {@code metrics} (the Prometheus text of {@link DispatcherMetrics#scrape()}).
+     */
+    public static DispatcherHealthServer start(InetSocketAddress address, DispatcherService service,
+                                               Supplier<String> metrics) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "dispatcher-health");
             t.setDaemon(true);
             return t;
         });
-        DispatcherHealthServer health = new DispatcherHealthServer(server, executor, service);
+        DispatcherHealthServer health = new DispatcherHealthServer(server, executor, service, metrics);
         server.createContext("/", health::handle);
         server.setExecutor(executor);
         server.start();
@@ -77,8 +93,24 @@ public final class DispatcherHealthServer implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
-            if (!exchange.getRequestURI().getPath().equals("/health")) {
-                respond(exchange, 404, JsonSupport.object().put("error", "not found; try GET /health"));
+            String path = exchange.getRequestURI().getPath();
+            if (path.equals("/metrics") && metrics != null) {
+                if (!exchange.getRequestMethod().equals("GET")) {
+                    exchange.getResponseHeaders().set("Allow", "GET");
+                    respond(exchange, 405, JsonSupport.object().put("error", "method not allowed"));
+                    return;
+                }
+                byte[] text = metrics.get().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                exchange.sendResponseHeaders(200, text.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(text);
+                }
+                return;
+            }
+            if (!path.equals("/health")) {
+                respond(exchange, 404, JsonSupport.object().put("error",
+                        metrics == null ? "not found; try GET /health" : "not found; try GET /health or GET /metrics"));
                 return;
             }
             if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {

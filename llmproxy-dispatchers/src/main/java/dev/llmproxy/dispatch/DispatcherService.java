@@ -118,6 +118,7 @@ public final class DispatcherService implements AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong retried = new AtomicLong();
+    private final SendLag sendLag = new SendLag();
     // Written by the loop thread only, read by stats(): volatile is enough.
     private volatile int heldCount;
     private volatile long oldestHeldEpochMillis;
@@ -199,6 +200,11 @@ public final class DispatcherService implements AutoCloseable {
     public SubscriptionStats busStats() {
         PullSubscription s = subscription;
         return s == null ? null : s.stats();
+    }
+
+    /** Event timestamp → backend acceptance, per accepted event; cheap, no I/O. */
+    public SendLag sendLag() {
+        return sendLag;
     }
 
     /** Counters; cheap, no I/O. */
@@ -379,6 +385,7 @@ public final class DispatcherService implements AutoCloseable {
                 DispatchResult.Outcome o = result.outcome(h.event.id());
                 switch (o.status()) {
                     case ACCEPTED -> {
+                        sendLag.record(System.currentTimeMillis() - h.event.startTime().toEpochMilli());
                         sent.incrementAndGet();
                         settled.add(h.delivery);
                     }

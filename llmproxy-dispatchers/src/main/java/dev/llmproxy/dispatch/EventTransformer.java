@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.llmproxy.core.openai.ContentEncodings;
+import dev.llmproxy.core.usage.StreamReassembler;
+import dev.llmproxy.core.usage.TokenCounter;
 import dev.llmproxy.eventbus.Body;
 import dev.llmproxy.eventbus.Event;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -18,8 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.InflaterInputStream;
 
 /**
  * Turns a bus {@link Event} into a {@link DispatchEvent}: parsed request, decoded and (for
@@ -264,7 +262,7 @@ public final class EventTransformer {
         String contentType = header(e, "Content-Type");
         String encoding = header(e, "Content-Encoding");
         if (!encoding.isEmpty() && !encoding.equals("identity")) {
-            byte[] decoded = decode(encoding, bytes);
+            byte[] decoded = ContentEncodings.decode(encoding, bytes, MAX_DECODED_BYTES);
             if (decoded == null) {
                 return TextNode.valueOf("<" + encoding + "-encoded response omitted, " + bytes.length + " bytes>");
             }
@@ -294,31 +292,6 @@ public final class EventTransformer {
     private static String header(Event e, String name) {
         String v = e.responseHeaders().get(name);
         return v == null ? "" : v.trim().toLowerCase(Locale.ROOT);
-    }
-
-    /** Undoes gzip or deflate; null for encodings the JDK cannot decode. Keeps what a cut stream yields. */
-    private static byte[] decode(String encoding, byte[] bytes) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length * 4);
-        try (InputStream in = switch (encoding) {
-            case "gzip", "x-gzip" -> new GZIPInputStream(new ByteArrayInputStream(bytes));
-            case "deflate" -> new InflaterInputStream(new ByteArrayInputStream(bytes));
-            default -> null;
-        }) {
-            if (in == null) {
-                return null;
-            }
-            byte[] buf = new byte[8192];
-            int n;
-            while ((n = in.read(buf)) > 0 && out.size() < MAX_DECODED_BYTES) {
-                out.write(buf, 0, Math.min(n, MAX_DECODED_BYTES - out.size()));
-            }
-        } catch (IOException e) {
-            // A capture cut by its size limit ends mid-stream: keep what was decoded.
-            if (out.size() == 0) {
-                return null;
-            }
-        }
-        return out.toByteArray();
     }
 
     private static JsonNode tryJson(String text) {

@@ -16,7 +16,7 @@ public record TokenUsage(Integer prompt, Integer completion, Integer total, Sour
         UPSTREAM,
         /** Read from the {@code usage} object in the captured response body (or its stream). */
         RESPONSE,
-        /** Counted with jtokkit from the request and the response text ({@link TokenCounter}). */
+        /** Counted with jtokkit from the request and the response text ({@link dev.llmproxy.core.usage.TokenCounter}). */
         ESTIMATED,
         /** Not known: no usage reported and nothing to count (an error response, a GET). */
         NONE

@@ -6,6 +6,7 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
+import dev.llmproxy.core.usage.TokenCounter;
 import dev.llmproxy.dispatch.testing.TestEvents;
 import dev.llmproxy.eventbus.Event;
 import org.junit.jupiter.api.Test;

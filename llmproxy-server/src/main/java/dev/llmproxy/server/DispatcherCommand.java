@@ -3,6 +3,7 @@ package dev.llmproxy.server;
 import dev.llmproxy.dispatch.Dispatcher;
 import dev.llmproxy.dispatch.DispatcherConfig;
 import dev.llmproxy.dispatch.DispatcherHealthServer;
+import dev.llmproxy.dispatch.DispatcherMetrics;
 import dev.llmproxy.dispatch.DispatcherService;
 import dev.llmproxy.dispatch.Dispatchers;
 import dev.llmproxy.eventbus.ComponentConfig;
@@ -57,7 +58,7 @@ import java.util.stream.Stream;
  * {@code LLM_PROXY_API_KEY}) → {@code api_key}, {@code --file} → {@code file}, {@code --max-file-mb},
  * {@code --max-files}, and {@code --option KEY=VALUE} for any other key (plugins' own settings).
  * The key is never printed or logged. {@code --plugins PATH} (a jar, or a directory of jars) adds
- * dispatcher plugins found by {@link java.util.ServiceLoader}.
+ * dispatcher and event bus plugins found by {@link java.util.ServiceLoader}.
  *
  * <p><b>Background.</b> {@code --detach} starts the same Java command line again without
  * {@code --detach} (in a new session via {@code setsid} where available), with stdin from
@@ -69,7 +70,7 @@ import java.util.stream.Stream;
  * when it stops cleanly. Stop it with {@code kill $(cat ./data/dispatcher-<service>.pid)}.
  *
  * <p><b>Health.</b> {@code --health-listen HOST:PORT} serves {@code GET /health}
- * ({@link DispatcherHealthServer}).
+ * ({@link DispatcherHealthServer}) and {@code GET /metrics} (Prometheus, {@link DispatcherMetrics}).
  *
  * <p>Exit codes: 0 stopped cleanly (or detached), 2 configuration error (one line on stderr naming
  * the flag or variable), 1 runtime failure.
@@ -112,7 +113,25 @@ final class DispatcherCommand implements Callable<Integer> {
     @FunctionalInterface
     interface BusFactory {
         EventBus open(String name, ComponentConfig config);
+
+        /** With {@code --plugins}: event bus plugins in those jars are found too. */
+        default EventBus open(String name, ComponentConfig config, ClassLoader plugins) {
+            return open(name, config);
+        }
     }
+
+    /** {@link EventBuses}, with the plugin class loader when there is one. */
+    private static final BusFactory SERVICE_LOADER_BUSES = new BusFactory() {
+        @Override
+        public EventBus open(String name, ComponentConfig config) {
+            return EventBuses.load(name, config);
+        }
+
+        @Override
+        public EventBus open(String name, ComponentConfig config, ClassLoader plugins) {
+            return EventBuses.load(name, config, plugins);
+        }
+    };
 
     private final CliContext context;
     private final BusFactory buses;
@@ -176,11 +195,12 @@ final class DispatcherCommand implements Callable<Integer> {
     String consumer;
 
     @Option(names = "--plugins", paramLabel = "PATH",
-            description = "A dispatcher plugin jar, or a directory of jars; repeatable.")
+            description = "A dispatcher or event bus plugin jar, or a directory of jars; repeatable.")
     List<String> plugins = new ArrayList<>();
 
     @Option(names = "--health-listen", paramLabel = "HOST:PORT",
-            description = "Serve GET /health (counters, pending, lag) on this address. Default: off.")
+            description = "Serve GET /health (counters, pending, lag) and GET /metrics (Prometheus) on this address."
+                    + " Default: off.")
     String healthListen;
 
     @Option(names = "--detach", description = "Run in the background: pid file, log file, exit at once.")
@@ -199,7 +219,7 @@ final class DispatcherCommand implements Callable<Integer> {
     String logLevel;
 
     DispatcherCommand(CliContext context) {
-        this(context, EventBuses::load);
+        this(context, SERVICE_LOADER_BUSES);
     }
 
     DispatcherCommand(CliContext context, BusFactory buses) {
@@ -238,7 +258,8 @@ final class DispatcherCommand implements Callable<Integer> {
     private int run(Settings s, Dispatcher dispatcher, URLClassLoader plugins) {
         EventBus bus;
         try {
-            bus = buses.open(s.busName(), s.busConfig());
+            bus = plugins == null ? buses.open(s.busName(), s.busConfig())
+                    : buses.open(s.busName(), s.busConfig(), plugins);
         } catch (ConfigurationException e) {
             dispatcher.close();
             throw new ConfigError(e.getMessage(), e);
@@ -264,7 +285,7 @@ final class DispatcherCommand implements Callable<Integer> {
         DispatcherHealthServer health = null;
         try {
             if (s.health() != null) {
-                health = DispatcherHealthServer.start(s.health(), service);
+                health = DispatcherHealthServer.start(s.health(), service, new DispatcherMetrics(service)::scrape);
             }
         } catch (IOException e) {
             abort(service, bus, null);

@@ -45,6 +45,28 @@ final class EnvVars {
     static final String LLM_PROXY_API_KEY_CACHE_TTL = "LLM_PROXY_API_KEY_CACHE_TTL";
     static final String LLM_PROXY_API_KEY_CACHE_MAX = "LLM_PROXY_API_KEY_CACHE_MAX";
     static final String RATE_LIMIT_FAIL_MODE = "RATE_LIMIT_FAIL_MODE";
+    static final String ADMIN_UI_ENABLED = "ADMIN_UI_ENABLED";
+    static final String ADMIN_SESSION_IDLE_TIMEOUT = "ADMIN_SESSION_IDLE_TIMEOUT";
+    static final String ADMIN_SESSION_MAX_LIFETIME = "ADMIN_SESSION_MAX_LIFETIME";
+    static final String ADMIN_SESSION_SECURE_COOKIE = "ADMIN_SESSION_SECURE_COOKIE";
+    static final String ADMIN_TRUST_FORWARDED_PROTO = "ADMIN_TRUST_FORWARDED_PROTO";
+    static final String REQUEST_HEAD_TIMEOUT = "REQUEST_HEAD_TIMEOUT";
+    static final String SHUTDOWN_TIMEOUT = "SHUTDOWN_TIMEOUT";
+    static final String WIRE_CAPTURE_ENABLED = "WIRE_CAPTURE_ENABLED";
+    static final String WIRE_CAPTURE_DIR = "WIRE_CAPTURE_DIR";
+    static final String WIRE_CAPTURE_MAX_FILE_BYTES = "WIRE_CAPTURE_MAX_FILE_BYTES";
+    static final String WIRE_CAPTURE_MAX_TOTAL_BYTES = "WIRE_CAPTURE_MAX_TOTAL_BYTES";
+    static final String WIRE_CAPTURE_MAX_FILES = "WIRE_CAPTURE_MAX_FILES";
+    static final String WIRE_CAPTURE_MAX_BODY_BYTES = "WIRE_CAPTURE_MAX_BODY_BYTES";
+    static final String WIRE_CAPTURE_QUEUE_SIZE = "WIRE_CAPTURE_QUEUE_SIZE";
+    static final String WIRE_CAPTURE_COMPRESS = "WIRE_CAPTURE_COMPRESS";
+    /** Wire capture's settings besides the switch. */
+    static final List<String> WIRE_CAPTURE_SETTINGS = List.of(WIRE_CAPTURE_DIR, WIRE_CAPTURE_MAX_FILE_BYTES,
+            WIRE_CAPTURE_MAX_TOTAL_BYTES, WIRE_CAPTURE_MAX_FILES, WIRE_CAPTURE_MAX_BODY_BYTES, WIRE_CAPTURE_QUEUE_SIZE,
+            WIRE_CAPTURE_COMPRESS);
+    static final String USAGE_TRACKING_ENABLED = "USAGE_TRACKING_ENABLED";
+    static final String USAGE_RETENTION_DAYS = "USAGE_RETENTION_DAYS";
+    static final String PRICE_TABLE_PATH = "PRICE_TABLE_PATH";
 
     /**
      * Read by the server today; the event bus reads its own settings (OBSERVABILITY_BUFFER_SIZE,
@@ -59,8 +81,14 @@ final class EnvVars {
                     OBSERVABILITY_MAX_REQUEST_BODY_BYTES, OBSERVABILITY_MAX_RESPONSE_BODY_BYTES,
                     DB_DRIVER, DATABASE_PATH, DATABASE_URL, DATABASE_POOL_SIZE, ENCRYPTION_KEY, REQUIRE_ENCRYPTION_KEY,
                     AUDIT_ENABLED, AUDIT_LOG_FILE, AUDIT_STORE_IN_DB, AUDIT_CREATE_DIR,
-                    LLM_PROXY_API_KEY_CACHE_TTL, LLM_PROXY_API_KEY_CACHE_MAX, RATE_LIMIT_FAIL_MODE),
-            EventBusConfig.KEYS.stream()).collect(Collectors.toUnmodifiableList());
+                    LLM_PROXY_API_KEY_CACHE_TTL, LLM_PROXY_API_KEY_CACHE_MAX, RATE_LIMIT_FAIL_MODE,
+                    ADMIN_UI_ENABLED, ADMIN_SESSION_IDLE_TIMEOUT, ADMIN_SESSION_MAX_LIFETIME,
+                    ADMIN_SESSION_SECURE_COOKIE, ADMIN_TRUST_FORWARDED_PROTO,
+                    REQUEST_HEAD_TIMEOUT, SHUTDOWN_TIMEOUT, USAGE_TRACKING_ENABLED, USAGE_RETENTION_DAYS, PRICE_TABLE_PATH,
+                    ProbeSettings.UPSTREAM_PROBE_ENABLED, ProbeSettings.UPSTREAM_PROBE_INTERVAL,
+                    ProbeSettings.UPSTREAM_PROBE_TIMEOUT, ProbeSettings.UPSTREAM_PROBE_PATH,
+                    WIRE_CAPTURE_ENABLED), Stream.concat(WIRE_CAPTURE_SETTINGS.stream(),
+            EventBusConfig.KEYS.stream())).collect(Collectors.toUnmodifiableList());
 
     /**
      * A variable the server reads only to say that it no longer applies.

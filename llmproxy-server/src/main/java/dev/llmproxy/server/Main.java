@@ -56,6 +56,9 @@ public final class Main implements Callable<Integer> {
         cli.addSubcommand(new DispatcherCommand(context));
         cli.addSubcommand(ManageCommand.commandLine(context));
         cli.addSubcommand(MigrateCommand.commandLine(context));
+        cli.addSubcommand(CaptureCommand.commandLine(context));
+        cli.addSubcommand(new AdminCommand(context));
+        cli.addSubcommand(new BenchmarkCommand(context));
         cli.setOut(new PrintWriter(context.out(), true));
         cli.setErr(new PrintWriter(context.err(), true));
         cli.setParameterExceptionHandler(Main::usageError);

@@ -37,6 +37,7 @@ final class ManageCommand implements Callable<Integer> {
         CommandLine manage = new CommandLine(new ManageCommand());
         manage.addSubcommand(ProjectCommands.commandLine(context));
         manage.addSubcommand(TokenCommands.commandLine(context));
+        manage.addSubcommand(UsageCommands.commandLine(context));
         return manage;
     }
 

@@ -73,9 +73,44 @@ final class ManagementClient {
             request.header("Content-Type", "application/json")
                     .method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
         }
-        HttpResponse<String> response;
+        HttpResponse<String> response = send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        JsonNode json = parse(response.body());
+        int status = response.statusCode();
+        if (status / 100 != 2) {
+            throw refusal(uri, status, json);
+        }
+        if (json == null) {
+            throw new Failure("error: the answer from " + uri + " is not JSON (HTTP " + status + ")");
+        }
+        return new Answer(response.body(), json);
+    }
+
+    /**
+     * {@code GET path} whose 2xx body (a streamed export) is copied to {@code out} as it arrives,
+     * never held in memory; a non-2xx answer becomes a {@link Failure} with the server's message.
+     *
+     * @return the bytes copied
+     */
+    long download(String path, java.io.OutputStream out) throws Failure {
+        URI uri = URI.create(base + path);
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT)
+                .header("Authorization", "Bearer " + token).header("User-Agent", "llm-proxy-cli").GET().build();
+        HttpResponse<java.io.InputStream> response = send(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (java.io.InputStream in = response.body()) {
+            if (response.statusCode() / 100 != 2) {
+                throw refusal(uri, response.statusCode(), parse(new String(in.readNBytes(1 << 20),
+                        StandardCharsets.UTF_8)));
+            }
+            return in.transferTo(out);
+        } catch (IOException e) {
+            throw new Failure("the download from " + uri + " failed (the output may be incomplete): " + e);
+        }
+    }
+
+    /** Sends {@code request}; connection problems become a {@link Failure} that says what to check. */
+    private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws Failure {
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return http.send(request, handler);
         } catch (HttpConnectTimeoutException e) {
             throw new Failure("cannot connect to the management API at " + base + ": no answer within "
                     + CONNECT_TIMEOUT.toSeconds() + " s (check --manage-api-base-url)");
@@ -91,20 +126,16 @@ final class ManagementClient {
             Thread.currentThread().interrupt();
             throw new Failure("interrupted");
         }
-        JsonNode json = parse(response.body());
-        int status = response.statusCode();
-        if (status / 100 != 2) {
-            String message = json == null ? null : json.at("/error/message").asText(null);
-            String code = json == null ? null : json.at("/error/code").asText(null);
-            if (message == null) {
-                throw new Failure("error: HTTP " + status + " from " + uri + " (not an llm-proxy management API?)");
-            }
-            throw new Failure("error: " + message + " (" + code + ", HTTP " + status + ")");
+    }
+
+    /** The failure for a non-2xx answer: the server's message and code when it sent the error envelope. */
+    private static Failure refusal(URI uri, int status, JsonNode json) {
+        String message = json == null ? null : json.at("/error/message").asText(null);
+        String code = json == null ? null : json.at("/error/code").asText(null);
+        if (message == null) {
+            return new Failure("error: HTTP " + status + " from " + uri + " (not an llm-proxy management API?)");
         }
-        if (json == null) {
-            throw new Failure("error: the answer from " + uri + " is not JSON (HTTP " + status + ")");
-        }
-        return new Answer(response.body(), json);
+        return new Failure("error: " + message + " (" + code + ", HTTP " + status + ")");
     }
 
     /** {@code path?k=v&…} with the non-null values, URL-encoded. */

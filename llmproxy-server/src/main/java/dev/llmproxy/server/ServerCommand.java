@@ -1,6 +1,7 @@
 package dev.llmproxy.server;
 
 import dev.llmproxy.core.LlmProxy;
+import dev.llmproxy.core.capture.WireCaptureConfig;
 import dev.llmproxy.core.events.FileEventLog;
 import dev.llmproxy.eventbus.ConfigurationException;
 import dev.llmproxy.eventbus.EventBus;
@@ -14,12 +15,14 @@ import java.net.Inet6Address;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code llm-proxy server}: reads the configuration, starts the proxy, prints where it listens and
- * runs until the process is told to stop, then drains for up to {@link #STOP_GRACE}.
+ * runs until the process is told to stop, then drains for up to {@code SHUTDOWN_TIMEOUT}.
  */
 @Command(name = "server",
         mixinStandardHelpOptions = true,
@@ -43,7 +46,7 @@ import java.util.concurrent.CompletableFuture;
         })
 final class ServerCommand implements Callable<Integer> {
 
-    /** How long requests in flight get to finish after SIGTERM/SIGINT. */
+    /** How long the event bus gets to flush what it holds once the proxy has stopped. */
     static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
     private static final Logger log = LoggerFactory.getLogger(ServerCommand.class);
@@ -116,7 +119,12 @@ final class ServerCommand implements Callable<Integer> {
         ServerConfigReader reader = new ServerConfigReader(flags(), context.env());
         Logging.apply(reader.logSettings());
         ServerConfig config = reader.read();
+        List<String> captureWarnings = new ArrayList<>();
+        WireCaptureConfig wireCapture = reader.wireCapture(config.managementToken(), captureWarnings);
         for (String warning : config.warnings()) {
+            log.warn("{}", warning);
+        }
+        for (String warning : captureWarnings) {
             log.warn("{}", warning);
         }
         if (config.providerFile() != null) {
@@ -128,13 +136,19 @@ final class ServerCommand implements Callable<Integer> {
         }
 
         EventSettings events = config.events();
+        Duration shutdownTimeout = reader.shutdownTimeout();
+        EmbeddedAdmin admin = EmbeddedAdmin.create(reader.adminSettings());
         ServerServices services = ServerServices.open(config.storage(), config.managementToken(), config.cache());
         EventBus bus;
         FileEventLog fileLog;
         LlmProxy proxy;
         try {
             bus = openEventBus(events);
-            LlmProxy.Builder builder = config.proxyBuilder();
+            LlmProxy.Builder builder = config.proxyBuilder().requestHeadTimeout(reader.requestHeadTimeout());
+            services.healthChecks().forEach(builder::healthCheck);
+            if (admin != null) {
+                builder.route(admin.route()); // takes /admin/*, passes everything else on
+            }
             if (services.responseCache() != null) {
                 builder.responseCache(services.responseCache(), config.cache());
             }
@@ -145,8 +159,9 @@ final class ServerCommand implements Callable<Integer> {
                         .tokenService(services.tokenService())
                         .auditLogger(services.audit())
                         .route(services.managementApi()::newHandler)
-                        .readiness(services::ready)
+                        .usageWriter(services.usageWriter())
                         .metrics(config.metricsEnabled())
+                        .wireCapture(wireCapture)
                         .build().start();
             } catch (RuntimeException e) {
                 closeQuietly(fileLog, bus);
@@ -154,7 +169,14 @@ final class ServerCommand implements Callable<Integer> {
             }
         } catch (RuntimeException e) {
             services.close();
+            if (admin != null) {
+                admin.close();
+            }
             throw e;
+        }
+        if (admin != null) {
+            admin.serverStarted(proxy.localAddress());
+            log.info("admin UI at http://{}/admin/", display(proxy.localAddress()));
         }
         log.info("event bus: {}{}", events.busName(),
                 events.fileEventLog() == null ? "" : ", file event log " + events.fileEventLog());
@@ -163,18 +185,23 @@ final class ServerCommand implements Callable<Integer> {
 
         CompletableFuture<Void> stopped = new CompletableFuture<>();
         context.shutdown().register("llm-proxy-shutdown", () -> {
-            log.info("stopping: requests in flight get up to {} s", STOP_GRACE.toSeconds());
+            log.info("stopping: no new connections; requests in flight get up to {} s (SHUTDOWN_TIMEOUT)",
+                    shutdownTimeout.toSeconds());
             try {
-                proxy.stop(STOP_GRACE).join();
+                proxy.stop(shutdownTimeout).join();
                 // Publishing has stopped: flush what the bus holds, then let the file log finish.
                 bus.close(STOP_GRACE);
                 closeQuietly(fileLog, null);
                 // Token usage and quota leases, the audit queue, Redis, and last the database.
                 services.close();
+                if (admin != null) {
+                    admin.close();
+                }
                 log.info("stopped");
             } finally {
                 stopped.complete(null);
             }
+            context.shutdown().stoppedCleanly(Main.EXIT_OK);
         });
         stopped.join();
         return Main.EXIT_OK;

@@ -7,9 +7,11 @@ import dev.llmproxy.core.ratelimit.RedisRateLimiter;
 import dev.llmproxy.core.route.ConfigException;
 import dev.llmproxy.core.route.ProviderConfig;
 import dev.llmproxy.core.route.ProviderConfigLoader;
+import dev.llmproxy.core.route.UpstreamProbeConfig;
 
 import dev.llmproxy.core.cache.CacheBackend;
 import dev.llmproxy.core.cache.ResponseCacheConfig;
+import dev.llmproxy.core.capture.WireCaptureConfig;
 import dev.llmproxy.core.route.Durations;
 import dev.llmproxy.eventbus.ComponentConfig;
 import dev.llmproxy.eventbus.Event;
@@ -91,6 +93,7 @@ import static dev.llmproxy.server.EnvVars.OPENAI_API_URL;
  * <tr><td></td><td>{@code LLM_PROXY_API_KEY_CACHE_TTL}, {@code _MAX}</td><td>60s, 100000</td></tr>
  * <tr><td></td><td>{@code REDIS_ADDR}</td><td>none: invalidation and rate limits per instance</td></tr>
  * <tr><td></td><td>{@code RATE_LIMIT_FAIL_MODE}</td><td>{@code open}</td></tr>
+ * <tr><td></td><td>{@code WIRE_CAPTURE_ENABLED}, {@code WIRE_CAPTURE_*}</td><td>false; see {@link #wireCapture}</td></tr>
  * </table>
  */
 final class ServerConfigReader {
@@ -153,9 +156,10 @@ final class ServerConfigReader {
         Optional<ConfigSource.Raw> urlRaw = source.get("--openai-api-url", flags.openAiApiUrl(), OPENAI_API_URL);
         ProviderConfig provider;
         Path providerFile = null;
+        UpstreamProbeConfig probes = ProbeSettings.read(source);
         if (configRaw.isPresent()) {
             providerFile = configRaw.get().parse(ServerConfigReader::nonBlankPath);
-            provider = loadProvider(configRaw.get().name(), providerFile, providerRaw);
+            provider = loadProvider(configRaw.get().name(), providerFile, providerRaw, probes);
             urlRaw.ifPresent(raw -> warnings.add(raw.name() + " is ignored because " + configRaw.get().name()
                     + " is set: the provider file's base_url applies"));
         } else {
@@ -168,7 +172,7 @@ final class ServerConfigReader {
                 }
             });
             URI url = urlRaw.map(raw -> raw.parse(ValueParsers::baseUrl)).orElse(ProviderConfig.DEFAULT_OPENAI_URL);
-            provider = ProviderConfig.openAi(url);
+            provider = ProviderConfig.openAi(url).withHealthCheck(probes);
         }
 
         long maxBody = source.get("--max-request-body-bytes", flags.maxRequestBodyBytes(), MAX_REQUEST_SIZE)
@@ -206,6 +210,26 @@ final class ServerConfigReader {
     }
 
     /**
+     * The admin UI: {@code ADMIN_UI_ENABLED}, {@code ADMIN_SESSION_IDLE_TIMEOUT},
+     * {@code ADMIN_SESSION_MAX_LIFETIME}, {@code ADMIN_SESSION_SECURE_COOKIE},
+     * {@code ADMIN_TRUST_FORWARDED_PROTO}.
+     */
+    AdminSettings adminSettings() {
+        AdminSettings d = AdminSettings.DEFAULTS;
+        boolean enabled = source.env(EnvVars.ADMIN_UI_ENABLED).map(raw -> raw.parse(ValueParsers::bool))
+                .orElse(d.enabled());
+        java.time.Duration idle = source.env(EnvVars.ADMIN_SESSION_IDLE_TIMEOUT)
+                .map(raw -> raw.parse(ValueParsers::positiveDuration)).orElse(d.idleTimeout());
+        java.time.Duration lifetime = source.env(EnvVars.ADMIN_SESSION_MAX_LIFETIME)
+                .map(raw -> raw.parse(ValueParsers::positiveDuration)).orElse(d.maxLifetime());
+        boolean secure = source.env(EnvVars.ADMIN_SESSION_SECURE_COOKIE).map(raw -> raw.parse(ValueParsers::bool))
+                .orElse(d.secureCookie());
+        boolean trust = source.env(EnvVars.ADMIN_TRUST_FORWARDED_PROTO).map(raw -> raw.parse(ValueParsers::bool))
+                .orElse(d.trustForwardedProto());
+        return new AdminSettings(enabled, idle, lifetime, secure, trust);
+    }
+
+    /**
      * Database, encryption, audit, token cache and Redis link; things worth a warning are added
      * to {@code warnings}.
      */
@@ -215,7 +239,28 @@ final class ServerConfigReader {
             warnings.add("ENCRYPTION_KEY is not set: project API keys are stored in plaintext. Set it to the output"
                     + " of 'openssl rand -base64 32' and run 'llm-proxy migrate encrypt' to encrypt existing keys");
         }
-        return new StorageSettings(database(warnings), cipher, audit(), tokenSettings(), redis(warnings));
+        return new StorageSettings(database(warnings), cipher, audit(), tokenSettings(), redis(warnings), usage());
+    }
+
+    /** {@code USAGE_TRACKING_ENABLED}, {@code USAGE_RETENTION_DAYS} and {@code PRICE_TABLE_PATH}. */
+    UsageSettings usage() {
+        boolean enabled = source.env(EnvVars.USAGE_TRACKING_ENABLED).map(raw -> raw.parse(ValueParsers::bool))
+                .orElse(true);
+        int days = source.env(EnvVars.USAGE_RETENTION_DAYS)
+                .map(raw -> raw.parse(t -> ValueParsers.intInRange(t, 0, 36_500)))
+                .orElse(UsageSettings.DEFAULT_RETENTION_DAYS);
+        Path priceFile = source.env(EnvVars.PRICE_TABLE_PATH).map(raw -> raw.parse(ServerConfigReader::nonBlankPath))
+                .orElse(null);
+        dev.llmproxy.core.usage.PriceTable prices = dev.llmproxy.core.usage.PriceTable.builtIn();
+        if (priceFile != null && enabled) {
+            try {
+                prices = dev.llmproxy.core.usage.PriceTable.load(priceFile);
+            } catch (dev.llmproxy.core.route.ConfigException e) {
+                // The message names the file, the key and the problem.
+                throw new ConfigError(EnvVars.PRICE_TABLE_PATH + ": " + e.getMessage(), e);
+            }
+        }
+        return new UsageSettings(enabled, days == 0 ? null : Duration.ofDays(days), prices, priceFile);
     }
 
     /** {@code DB_DRIVER}, {@code DATABASE_PATH} (or {@code --db}), {@code DATABASE_URL}, {@code DATABASE_POOL_SIZE}. */
@@ -274,6 +319,20 @@ final class ServerConfigReader {
         boolean createDir = source.env(AUDIT_CREATE_DIR).map(raw -> raw.parse(ValueParsers::bool)).orElse(true);
         return new AuditSettings(enabled, file, storeInDb, createDir);
     }
+
+    /** {@code SHUTDOWN_TIMEOUT}: how long requests in flight get to finish after SIGTERM (default 30 s). */
+    Duration shutdownTimeout() {
+        return source.env(EnvVars.SHUTDOWN_TIMEOUT).map(raw -> raw.parse(ValueParsers::positiveDuration))
+                .orElse(DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+
+    /** {@code REQUEST_HEAD_TIMEOUT}: the deadline for a complete request head (slowloris; default 30 s). */
+    Duration requestHeadTimeout() {
+        return source.env(EnvVars.REQUEST_HEAD_TIMEOUT).map(raw -> raw.parse(ValueParsers::positiveDuration))
+                .orElse(LlmProxy.Builder.DEFAULT_REQUEST_HEAD_TIMEOUT);
+    }
+
+    static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
     /** {@code LLM_PROXY_API_KEY_CACHE_TTL} and {@code LLM_PROXY_API_KEY_CACHE_MAX}; the rest at their defaults. */
     TokenService.Settings tokenSettings() {
@@ -340,6 +399,53 @@ final class ServerConfigReader {
         }
     }
 
+    /**
+     * Wire capture ({@code WIRE_CAPTURE_ENABLED} and the other {@code WIRE_CAPTURE_*}), or null when
+     * off. The management token is always redacted from captures. Settings given while capture is
+     * off draw a warning.
+     */
+    WireCaptureConfig wireCapture(ManagementToken managementToken, List<String> warnings) {
+        boolean enabled = source.env(EnvVars.WIRE_CAPTURE_ENABLED).map(raw -> raw.parse(ValueParsers::bool))
+                .orElse(false);
+        if (!enabled) {
+            for (String name : EnvVars.WIRE_CAPTURE_SETTINGS) {
+                if (source.isSet(name)) {
+                    warnings.add(name + " has no effect: wire capture is off (set WIRE_CAPTURE_ENABLED=true)");
+                }
+            }
+            return null;
+        }
+        WireCaptureConfig.Builder b = WireCaptureConfig.builder();
+        source.env(EnvVars.WIRE_CAPTURE_DIR).ifPresent(raw -> b.directory(raw.parse(ServerConfigReader::nonBlankPath)));
+        source.env(EnvVars.WIRE_CAPTURE_MAX_FILE_BYTES).ifPresent(raw -> b.maxFileBytes(raw.parse(t ->
+                atLeast(ValueParsers.byteSize(t), WireCaptureConfig.MIN_FILE_BYTES, t))));
+        source.env(EnvVars.WIRE_CAPTURE_MAX_TOTAL_BYTES).ifPresent(raw -> b.maxTotalBytes(raw.parse(t ->
+                atLeast(ValueParsers.byteSize(t), WireCaptureConfig.MIN_FILE_BYTES, t))));
+        source.env(EnvVars.WIRE_CAPTURE_MAX_FILES).ifPresent(raw ->
+                b.maxFiles(raw.parse(t -> ValueParsers.intInRange(t, 1, 1_000_000))));
+        source.env(EnvVars.WIRE_CAPTURE_MAX_BODY_BYTES).ifPresent(raw -> b.maxBodyBytes(raw.parse(t ->
+                (int) atMost(ValueParsers.byteSize(t), 64L * 1024 * 1024, t))));
+        source.env(EnvVars.WIRE_CAPTURE_QUEUE_SIZE).ifPresent(raw ->
+                b.queueCapacity(raw.parse(t -> ValueParsers.intInRange(t, 1, 1_000_000))));
+        source.env(EnvVars.WIRE_CAPTURE_COMPRESS).ifPresent(raw -> b.compressRotated(raw.parse(ValueParsers::bool)));
+        b.secrets(List.of(managementToken.value()));
+        return named(b::build); // names both variables when the total is below the file size
+    }
+
+    private static long atLeast(long value, long min, String text) {
+        if (value < min) {
+            throw new IllegalArgumentException("expected at least " + min + " bytes, got '" + text + "'");
+        }
+        return value;
+    }
+
+    private static long atMost(long value, long max, String text) {
+        if (value > max) {
+            throw new IllegalArgumentException("expected at most " + max + " bytes (64MiB), got '" + text + "'");
+        }
+        return value;
+    }
+
     private static RedisRateLimiter.FailMode failMode(String text) {
         return switch (text.strip().toLowerCase(Locale.ROOT)) {
             case "open" -> RedisRateLimiter.FailMode.OPEN;
@@ -395,11 +501,12 @@ final class ServerConfigReader {
         return (int) bytes;
     }
 
-    private static ProviderConfig loadProvider(String configName, Path file, Optional<ConfigSource.Raw> providerRaw) {
+    private static ProviderConfig loadProvider(String configName, Path file, Optional<ConfigSource.Raw> providerRaw,
+                                               UpstreamProbeConfig probes) {
         String wanted = providerRaw.map(raw -> raw.parse(ValueParsers::providerName)).orElse(null);
         ProviderConfig provider;
         try {
-            provider = ProviderConfigLoader.load(file, wanted);
+            provider = ProviderConfigLoader.load(file, wanted, probes);
         } catch (ConfigException e) {
             throw new ConfigError(configName + ": " + e.getMessage(), e);
         }

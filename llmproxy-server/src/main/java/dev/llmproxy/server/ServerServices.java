@@ -9,12 +9,17 @@ import dev.llmproxy.core.audit.AuditStore;
 import dev.llmproxy.core.auth.InvalidationBus;
 import dev.llmproxy.core.auth.RedisInvalidationBus;
 import dev.llmproxy.core.auth.TokenService;
+import dev.llmproxy.core.health.HealthCheck;
 import dev.llmproxy.core.manage.ManagementApi;
 import dev.llmproxy.core.ratelimit.LocalRateLimiter;
 import dev.llmproxy.core.ratelimit.RateLimiter;
 import dev.llmproxy.core.ratelimit.RedisRateLimiter;
 import dev.llmproxy.core.store.Database;
 import dev.llmproxy.core.store.JdbcAuditStore;
+import dev.llmproxy.core.store.JdbcUsageStore;
+import dev.llmproxy.core.usage.PriceTable;
+import dev.llmproxy.core.usage.UsageRecords;
+import dev.llmproxy.core.usage.UsageWriter;
 import dev.llmproxy.core.store.JdbcProjectStore;
 import dev.llmproxy.core.store.JdbcTokenStore;
 import org.slf4j.Logger;
@@ -27,10 +32,9 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -62,7 +66,6 @@ final class ServerServices implements AutoCloseable {
     static final int BLOCKING_THREADS = 16;
     static final int BLOCKING_QUEUE = 10_000;
     static final int AUDIT_QUEUE = 10_000;
-    static final int DB_PING_SECONDS = 5;
 
     private static final Logger log = LoggerFactory.getLogger(ServerServices.class);
 
@@ -72,10 +75,12 @@ final class ServerServices implements AutoCloseable {
     private final AuditLogger audit;
     private final TokenService tokenService;
     private final ManagementApi managementApi;
-    /** Result of the last background {@link Database#ping()}; read by {@code /ready}. */
-    private volatile boolean databaseUp = true;
+    /** Database and Redis checks for {@code /ready} and {@code /health/details}. */
+    private final List<HealthCheck> healthChecks = new ArrayList<>();
 
     private final ResponseCache responseCache;
+    /** Writes usage records; null when usage tracking is off. */
+    private final UsageWriter usageWriter;
 
     private ServerServices(StorageSettings storage, ManagementToken managementToken, ResponseCacheConfig cacheConfig,
                            List<AutoCloseable> opened) {
@@ -83,10 +88,9 @@ final class ServerServices implements AutoCloseable {
         Clock clock = Clock.systemUTC();
         database = Database.open(storage.database());
         opened.add(database);
-        // /ready must answer from memory on an event loop, so the (blocking) ping runs here.
-        ScheduledExecutorService health = Executors.newSingleThreadScheduledExecutor(named("llmproxy-db-health"));
-        health.scheduleWithFixedDelay(this::pingDatabase, DB_PING_SECONDS, DB_PING_SECONDS, TimeUnit.SECONDS);
-        opened.add(health::shutdownNow);
+        // The proxy's HealthMonitor runs this (blocking) ping off the event loops and caches it.
+        healthChecks.add(HealthCheck.of("database", true,
+                Map.of("driver", database.driver().name().toLowerCase(java.util.Locale.ROOT)), database::ping));
         JdbcProjectStore projects = new JdbcProjectStore(database, storage.cipher());
         JdbcTokenStore tokens = new JdbcTokenStore(database);
         AuditStore auditStore = new JdbcAuditStore(database);
@@ -117,6 +121,7 @@ final class ServerServices implements AutoCloseable {
                             .password(redis.password()).timeoutMillis(2000).clientName("llmproxy-ratelimit").build())
                     .build();
             opened.add(client);
+            healthChecks.add(redisCheck(client, redis));
             rateLimiter = new RedisRateLimiter(client, RedisLink.RATE_LIMIT_PREFIX, blocking, redis.failMode());
             invalidations = new RedisInvalidationBus(redis.host(), redis.port(), redis.database(), redis.password(),
                     RedisLink.INVALIDATION_CHANNEL);
@@ -138,7 +143,23 @@ final class ServerServices implements AutoCloseable {
         } else {
             responseCache = null;
         }
+        UsageSettings usage = storage.usage();
+        JdbcUsageStore usageStore = usage.enabled() ? new JdbcUsageStore(database) : null;
+        if (usageStore != null) {
+            // Closed before the database (reverse order) and after the proxy has stopped, so every
+            // finished request's record is written.
+            usageWriter = new UsageWriter(usageStore, new UsageRecords(usage.prices()), UsageWriter.DEFAULT_QUEUE_CAPACITY,
+                    UsageWriter.DEFAULT_BATCH_SIZE, usage.retention(), clock);
+            opened.add(usageWriter);
+            log.info("usage tracking on: prices {}, retention {}", usage.priceFile() == null
+                    ? "built in (" + PriceTable.BUILT_IN_AS_OF + ")" : "from " + usage.priceFile(),
+                    usage.retention() == null ? "unlimited" : usage.retention().toDays() + " days");
+        } else {
+            usageWriter = null;
+            log.info("usage tracking off (USAGE_TRACKING_ENABLED=false)");
+        }
         managementApi = ManagementApi.builder()
+                .usageStore(usageStore)
                 .responseCache(responseCache, cacheConfig == null ? null : cacheConfig.keys())
                 .projects(projects).tokens(tokens)
                 .auditStore(a.enabled() && a.storeInDb() ? auditStore : null)
@@ -183,26 +204,41 @@ final class ServerServices implements AutoCloseable {
         return database;
     }
 
-    /** Whether the database answered its last ping (checked every {@value #DB_PING_SECONDS} s). */
-    boolean ready() {
-        return databaseUp;
+    /**
+     * The dependencies {@code /ready} requires: the database (a pooled connection that validates
+     * within 2 s) and, with {@code REDIS_ADDR}, Redis ({@code PING}). Redis is required because an
+     * instance cut off from it no longer sees revocations made on other instances within the 1 s
+     * the spec promises; better to take it out of the load balancer.
+     */
+    List<HealthCheck> healthChecks() {
+        return List.copyOf(healthChecks);
     }
 
-    private void pingDatabase() {
-        boolean up;
-        try {
-            up = database.ping();
-        } catch (RuntimeException e) {
-            up = false;
-        }
-        if (up != databaseUp) {
-            if (up) {
-                log.info("database reachable again: /ready reports ready");
-            } else {
-                log.warn("database ping failed: /ready reports not ready until it answers");
+    private static HealthCheck redisCheck(RedisClient client, RedisLink redis) {
+        Map<String, Object> details = Map.of("endpoint", redis.endpoint(),
+                "used_for", "rate limits and token invalidation");
+        return new HealthCheck() {
+            @Override
+            public String name() {
+                return "redis";
             }
-        }
-        databaseUp = up;
+
+            @Override
+            public boolean requiredForReadiness() {
+                return true;
+            }
+
+            @Override
+            public Map<String, Object> describe() {
+                return details;
+            }
+
+            @Override
+            public Result check() {
+                String pong = client.ping();
+                return new Result("PONG".equalsIgnoreCase(pong), details);
+            }
+        };
     }
 
     /** The response cache, or null when disabled. */
@@ -216,6 +252,11 @@ final class ServerServices implements AutoCloseable {
 
     TokenService tokenService() {
         return tokenService;
+    }
+
+    /** The usage writer, or null when usage tracking is off. */
+    UsageWriter usageWriter() {
+        return usageWriter;
     }
 
     ManagementApi managementApi() {

@@ -11,8 +11,31 @@ interface ShutdownHooks {
     /** Runs {@code action} once when the process is stopping. */
     void register(String name, Runnable action);
 
-    /** JVM shutdown hooks: each action runs on its own thread named {@code name}. */
+    /**
+     * Called by a hook once its orderly stop has completed. A JVM stopped by SIGTERM would
+     * otherwise exit with 143 (128 + 15) even after a clean drain; process supervisors read that as
+     * a failure. Tests: nothing happens.
+     */
+    default void stoppedCleanly(int exitCode) {
+    }
+
+    /**
+     * JVM shutdown hooks: each action runs on its own thread named {@code name};
+     * {@link #stoppedCleanly} ends the process with the given code (after flushing stdout/stderr).
+     */
     static ShutdownHooks jvm() {
-        return (name, action) -> Runtime.getRuntime().addShutdownHook(new Thread(action, name));
+        return new ShutdownHooks() {
+            @Override
+            public void register(String name, Runnable action) {
+                Runtime.getRuntime().addShutdownHook(new Thread(action, name));
+            }
+
+            @Override
+            public void stoppedCleanly(int exitCode) {
+                System.out.flush();
+                System.err.flush();
+                Runtime.getRuntime().halt(exitCode);
+            }
+        };
     }
 }

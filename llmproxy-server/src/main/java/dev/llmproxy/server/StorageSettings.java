@@ -15,14 +15,22 @@ import java.util.Objects;
  * @param audit    audit log sinks ({@code AUDIT_*})
  * @param tokens   token cache tuning ({@code LLM_PROXY_API_KEY_CACHE_TTL}/{@code _MAX})
  * @param redis    shared Redis for invalidation and rate limits; null when {@code REDIS_ADDR} is unset
+ * @param usage    usage tracking ({@code USAGE_*}, {@code PRICE_TABLE_PATH})
  */
 record StorageSettings(DatabaseConfig database, ApiKeyCipher cipher, AuditSettings audit,
-                       TokenService.Settings tokens, RedisLink redis) {
+                       TokenService.Settings tokens, RedisLink redis, UsageSettings usage) {
+
+    /** With usage tracking at its defaults. */
+    StorageSettings(DatabaseConfig database, ApiKeyCipher cipher, AuditSettings audit, TokenService.Settings tokens,
+                    RedisLink redis) {
+        this(database, cipher, audit, tokens, redis, UsageSettings.DEFAULTS);
+    }
 
     StorageSettings {
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(cipher, "cipher");
         Objects.requireNonNull(audit, "audit");
         Objects.requireNonNull(tokens, "tokens");
+        Objects.requireNonNull(usage, "usage");
     }
 }

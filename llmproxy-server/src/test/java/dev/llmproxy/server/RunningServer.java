@@ -37,7 +37,7 @@ final class RunningServer implements AutoCloseable {
 
     /**
      * Starts a server with {@code env} on top of: loopback port 0, {@code dir/data/llm-proxy.db},
-     * {@code dir/data/audit.log} and {@link #MANAGEMENT_TOKEN}.
+     * {@code dir/data/audit.log}, {@link #MANAGEMENT_TOKEN} and no upstream probes.
      */
     RunningServer(Path dir, Map<String, String> env, String... args) throws InterruptedException {
         database = dir.resolve("data/llm-proxy.db");
@@ -47,6 +47,9 @@ final class RunningServer implements AutoCloseable {
         all.put("DATABASE_PATH", database.toString());
         all.put("AUDIT_LOG_FILE", auditLog.toString());
         all.put("MANAGEMENT_TOKEN", MANAGEMENT_TOKEN);
+        // Probes would add GET /v1/models to the mock's recorded requests; tests about probes
+        // turn them back on.
+        all.put("UPSTREAM_PROBE_ENABLED", "false");
         all.putAll(env);
         all.values().removeIf(v -> v == null);
         console = new TestConsole(all);

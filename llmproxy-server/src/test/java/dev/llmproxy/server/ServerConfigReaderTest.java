@@ -397,7 +397,8 @@ class ServerConfigReaderTest {
         assertThat(proxy.settings().upstreamApiKey()).isNull();
         assertThat(proxy.settings().maxRequestBodyBytes()).isEqualTo(1024);
         assertThat(proxy.settings().ioThreads()).isEqualTo(1);
-        assertThat(proxy.settings().provider()).isEqualTo(ProviderConfig.openAi(URI.create("http://127.0.0.1:9")));
+        assertThat(proxy.settings().provider()).isEqualTo(ProviderConfig.openAi(URI.create("http://127.0.0.1:9"))
+                .withHealthCheck(dev.llmproxy.core.route.UpstreamProbeConfig.DEFAULTS)); // the server probes by default
     }
 
     private Path writeProviders(String yaml) throws IOException {

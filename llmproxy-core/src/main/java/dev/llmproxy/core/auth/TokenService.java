@@ -42,8 +42,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       project deactivated ({@code project_inactive}), per-minute limit
  *       ({@code rate_limit_exceeded}), lifetime quota ({@code quota_exceeded}).</li>
  *   <li><b>Quota, exact without a DB write per request:</b> the service reserves requests from the
- *       store in small leases ({@link TokenStore#reserveRequests}, an atomic conditional update)
- *       and spends them locally. The store never grants more than {@code max_requests}, so across
+ *       store in leases ({@link TokenStore#reserveRequests}, an atomic conditional update)
+ *       and spends them locally. Leases start small ({@link Settings#quotaLease()}), grow for busy
+ *       tokens (up to {@value #MAX_LEASE}) and are refilled before they run out, so requests of a
+ *       busy token do not wait for the database. The store never grants more than {@code max_requests}, so across
  *       any number of instances at most {@code max_requests} requests succeed. Unused lease is
  *       returned when the entry leaves the cache and at {@link #close()}.</li>
  *   <li><b>Usage:</b> request counts of unlimited tokens, cache hits and {@code last_used_at} are
@@ -58,6 +60,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safe; used from every event loop at once.
  */
 public final class TokenService implements AutoCloseable {
+
+    /** Largest quota lease a busy token grows to (see {@code nextLeaseSize}). */
+    static final int MAX_LEASE = 1024;
+    private static final long FAST_REFILL_NANOS = 1_000_000_000L;
 
     private static final Logger log = LoggerFactory.getLogger(TokenService.class);
     private static final String BEARER = "bearer ";
@@ -332,7 +338,11 @@ public final class TokenService implements AutoCloseable {
                 "Token quota exhausted: all " + t.maxRequests() + " requests have been used", d));
     }
 
-    /** One request from the entry's lease, refilling it from the store when empty. */
+    /**
+     * One request from the entry's lease, refilling it from the store when empty. A busy token's
+     * lease is refilled ahead of time (when a quarter is left), so requests rarely wait for the
+     * store, and grows with the request rate (see {@link #nextLeaseSize}).
+     */
     private CompletionStage<Boolean> takeFromLease(Entry e) {
         while (true) {
             long n = e.lease.get();
@@ -340,6 +350,9 @@ public final class TokenService implements AutoCloseable {
                 break;
             }
             if (e.lease.compareAndSet(n, n - 1)) {
+                if (n - 1 <= e.leaseSize / 4 && !e.exhausted && !e.retired) {
+                    refill(e); // prefetch: this request does not wait for it
+                }
                 return done(Boolean.TRUE);
             }
         }
@@ -350,18 +363,31 @@ public final class TokenService implements AutoCloseable {
             // Evicted while this request was in flight: reserve exactly one, nothing to strand.
             return CompletableFuture.supplyAsync(() -> tokens.reserveRequests(e.token.id(), 1) == 1, blocking);
         }
-        CompletableFuture<Void> refill;
+        return refill(e).thenCompose(v -> takeFromLease(e));
+    }
+
+    /** The refill in flight for this entry, or a new one. */
+    private CompletableFuture<Void> refill(Entry e) {
         synchronized (e) {
-            refill = e.refill;
+            CompletableFuture<Void> refill = e.refill;
             // A finished refill whose clean-up has not run yet is as good as none: chaining on it
-            // would re-enter this method synchronously, over and over.
+            // would re-enter takeFromLease synchronously, over and over.
             if (refill == null || refill.isDone()) {
+                long size = nextLeaseSize(e);
                 refill = CompletableFuture.runAsync(() -> {
-                    long granted = tokens.reserveRequests(e.token.id(), settings.quotaLease());
+                    long granted = tokens.reserveRequests(e.token.id(), size);
                     if (granted == 0) {
                         e.exhausted = true;
-                    } else {
-                        e.lease.addAndGet(granted);
+                        return;
+                    }
+                    e.lease.addAndGet(granted);
+                    if (e.retired) {
+                        // A prefetch that landed after the entry was retired: nobody will spend
+                        // it, so hand it back (retirement's own return may already have run).
+                        long unused = e.lease.getAndSet(0);
+                        if (unused > 0) {
+                            tokens.returnRequests(e.token.id(), unused);
+                        }
                     }
                 }, blocking);
                 e.refill = refill;
@@ -374,8 +400,32 @@ public final class TokenService implements AutoCloseable {
                     }
                 });
             }
+            return refill;
         }
-        return refill.thenCompose(v -> takeFromLease(e));
+    }
+
+    /**
+     * Requests to reserve next: {@link Settings#quotaLease()} for a quiet token; doubled on each
+     * refill that follows the previous one within a second, up to {@value #MAX_LEASE} and at most
+     * a sixteenth of the token's quota, so a busy token costs a store round trip every few hundred
+     * requests rather than every {@code quotaLease}. What is not spent is returned when the entry
+     * leaves the cache; exactness does not depend on the size (the store never grants more than
+     * is left). Caller holds the entry's lock.
+     */
+    private long nextLeaseSize(Entry e) {
+        long base = settings.quotaLease();
+        long now = System.nanoTime();
+        long size = e.leaseSize == 0 ? base : e.leaseSize;
+        if (e.lastRefillNanos != 0 && now - e.lastRefillNanos < FAST_REFILL_NANOS) {
+            Long max = e.token.maxRequests();
+            long cap = Math.max(base, Math.min(MAX_LEASE, max == null ? MAX_LEASE : max / 16));
+            size = Math.min(size * 2, cap);
+        } else {
+            size = base;
+        }
+        e.leaseSize = (int) size;
+        e.lastRefillNanos = now;
+        return size;
     }
 
     private void onRemoval(String hash, Entry e, RemovalCause cause) {
@@ -467,6 +517,9 @@ public final class TokenService implements AutoCloseable {
         final TokenRecord token;
         final Project project;
         final AtomicLong lease = new AtomicLong();
+        /** Size of the last reservation, and when it was asked for (guarded by this; read racily for the prefetch). */
+        volatile int leaseSize;
+        long lastRefillNanos;
         volatile boolean exhausted;
         volatile boolean retired;
         CompletableFuture<Void> refill; // guarded by this

@@ -47,7 +47,8 @@ import java.util.TreeSet;
  * makes two requests share a key, and a key stays under 700 characters.
  *
  * <p>Cost: one SHA-256 over the body (plus a JSON parse for JSON bodies; a 4 KiB chat request
- * takes a few microseconds). Immutable and thread-safe.
+ * takes a few microseconds); a body whose exact bytes were seen recently costs one hash-map
+ * lookup instead ({@link BodyHashMemo}, at most 4 MiB). Thread-safe.
  */
 public final class CacheKeys {
 
@@ -67,6 +68,8 @@ public final class CacheKeys {
     private static final byte[] RAW_DOMAIN = "raw\n".getBytes(StandardCharsets.US_ASCII);
 
     private final String prefix;
+    /** Hashes of recently seen bodies: a repeated request (every hit) skips the parse and SHA-256. */
+    private final BodyHashMemo bodyHashes = new BodyHashMemo();
 
     /**
      * @param prefix key prefix, 1 to {@value #MAX_PREFIX} visible ASCII characters (a non-empty
@@ -142,7 +145,13 @@ public final class CacheKeys {
             key.append(":hdr-").append(hdr);
         }
         if (body != null && length > 0) {
-            key.append(":body-").append(bodyHash(headers.get(HttpHeaderNames.CONTENT_TYPE), body, offset, length));
+            String contentType = headers.get(HttpHeaderNames.CONTENT_TYPE);
+            String hash = bodyHashes.get(contentType, body, offset, length);
+            if (hash == null) {
+                hash = bodyHash(contentType, body, offset, length);
+                bodyHashes.put(contentType, body, offset, length, hash);
+            }
+            key.append(":body-").append(hash);
         }
         return new CacheKey(key.toString(), scope);
     }
@@ -340,7 +349,18 @@ public final class CacheKeys {
         return prefix;
     }
 
+    /** A fresh SHA-256; cloned from a prototype, which is cheaper than a provider lookup per call. */
     static MessageDigest sha256() {
+        try {
+            return (MessageDigest) SHA256_PROTOTYPE.clone();
+        } catch (CloneNotSupportedException e) {
+            return newSha256();
+        }
+    }
+
+    private static final MessageDigest SHA256_PROTOTYPE = newSha256();
+
+    private static MessageDigest newSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.llmproxy.core.ProxyError;
 import dev.llmproxy.core.metrics.PrometheusMetrics;
-import dev.llmproxy.core.proxy.ProxyEngine;
 import io.prometheus.client.exporter.common.TextFormat;
 import dev.llmproxy.core.proxy.ErrorResponses;
 import io.netty.buffer.ByteBuf;
@@ -32,7 +31,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.function.BooleanSupplier;
 
 /**
  * The last handler of the standalone server's pipeline: answers {@code /health} (liveness with
@@ -48,26 +46,19 @@ public final class LocalEndpointsHandler extends ChannelInboundHandlerAdapter {
     private static final JsonFactory JSON = new JsonFactory();
 
     private final String version;
-    private final BooleanSupplier readiness;
+    private final HealthReport health;
     private final PrometheusMetrics metrics;
-    private final ProxyEngine engine;
     private HttpRequest current;
 
     /**
+     * @param health  what {@code /ready} and {@code /health/details} report
      * @param metrics serves {@code /metrics} (JSON) and {@code /metrics/prometheus}; null answers
      *                them 404 ({@code ENABLE_METRICS=false})
      */
-    public LocalEndpointsHandler(String version, BooleanSupplier readiness, PrometheusMetrics metrics) {
-        this(version, readiness, metrics, null);
-    }
-
-    /** @param engine reports upstream health at {@code /health/details}; null answers 404 there */
-    public LocalEndpointsHandler(String version, BooleanSupplier readiness, PrometheusMetrics metrics,
-                                 ProxyEngine engine) {
+    public LocalEndpointsHandler(String version, HealthReport health, PrometheusMetrics metrics) {
         this.version = version;
-        this.readiness = readiness;
+        this.health = health;
         this.metrics = metrics;
-        this.engine = engine;
     }
 
     @Override
@@ -102,12 +93,12 @@ public final class LocalEndpointsHandler extends ChannelInboundHandlerAdapter {
                 response = json(ctx, HttpResponseStatus.OK, "alive");
                 break;
             case "/ready":
-                boolean ready = readiness.getAsBoolean();
+                boolean ready = health.ready();
                 response = json(ctx, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
                         ready ? "ready" : "not_ready");
                 break;
             case "/health/details":
-                response = engine != null ? details(ctx) : notFound(ctx, request, path);
+                response = details(ctx);
                 break;
             case "/metrics":
                 if (metrics != null) {
@@ -143,33 +134,19 @@ public final class LocalEndpointsHandler extends ChannelInboundHandlerAdapter {
         return response;
     }
 
-    /** Readiness and each upstream's circuit state: what an operator checks first. */
+    /** Every component and upstream (see {@link HealthReport}); 503 while not ready. */
     private FullHttpResponse details(ChannelHandlerContext ctx) {
-        boolean ready = readiness.getAsBoolean();
-        ByteBuf buf = ctx.alloc().buffer(512);
+        boolean ready = health.ready();
+        ByteBuf buf = ctx.alloc().buffer(1024);
         try (OutputStream out = new ByteBufOutputStream(buf); JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
-            g.writeStringField("status", ready ? "ok" : "not_ready");
             g.writeStringField("timestamp", Instant.now().toString());
             g.writeStringField("version", version);
-            g.writeArrayFieldStart("upstreams");
-            for (ProxyEngine.UpstreamHealth u : engine.upstreamHealth()) {
-                g.writeStartObject();
-                g.writeStringField("url", u.url());
-                g.writeStringField("state", u.state());
-                g.writeNumberField("consecutive_failures", u.consecutiveFailures());
-                g.writeNumberField("total_failures", u.totalFailures());
-                if (u.lastFailureAt() != null) {
-                    g.writeStringField("last_failure_at", u.lastFailureAt().toString());
-                    g.writeStringField("last_failure", u.lastFailure());
-                }
-                g.writeEndObject();
-            }
-            g.writeEndArray();
+            health.writeDetails(g);
             g.writeEndObject();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             buf.release();
-            throw new UncheckedIOException(e);
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, buf);

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.Map;
 
 /**
@@ -14,11 +16,34 @@ import java.util.Map;
  * @param body    UTF-8 JSON
  * @param headers extra headers; the handler adds Content-Type, Content-Length, Cache-Control and
  *                X-Request-ID to every answer
+ * @param contentType the Content-Type of a streamed answer; null for JSON
+ * @param stream  writes a streamed (chunked) answer on the blocking executor; null when the
+ *                answer is {@code body}
  */
-record ApiResponse(int status, byte[] body, Map<String, String> headers) {
+record ApiResponse(int status, byte[] body, Map<String, String> headers, String contentType, StreamingBody stream) {
 
     ApiResponse {
         headers = Map.copyOf(headers);
+    }
+
+    ApiResponse(int status, byte[] body, Map<String, String> headers) {
+        this(status, body, headers, null, null);
+    }
+
+    /**
+     * Writes an answer too large to hold in memory (an export) to {@code out}, which sends it as
+     * HTTP chunks and waits while the client is slow. Throwing before anything was flushed turns
+     * into an ordinary error answer; throwing later cuts the connection (the only honest signal
+     * once part of the body is out).
+     */
+    @FunctionalInterface
+    interface StreamingBody {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** A chunked answer of {@code contentType} written by {@code body}. */
+    static ApiResponse stream(int status, String contentType, Map<String, String> headers, StreamingBody body) {
+        return new ApiResponse(status, new byte[0], headers, contentType, body);
     }
 
     /** {@code status} with {@code json} as the body. */

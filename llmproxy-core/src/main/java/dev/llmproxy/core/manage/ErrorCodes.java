@@ -39,6 +39,9 @@ final class ErrorCodes {
     /** 503: this server keeps no queryable audit store (AUDIT_STORE_IN_DB=false or audit disabled). */
     static final String AUDIT_UNAVAILABLE = "audit_unavailable";
 
+    /** 503: this server tracks no usage (USAGE_TRACKING_ENABLED=false). */
+    static final String USAGE_UNAVAILABLE = "usage_unavailable";
+
     private ErrorCodes() {
     }
 }

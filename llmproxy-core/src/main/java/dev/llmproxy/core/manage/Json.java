@@ -21,6 +21,8 @@ final class Json {
                 .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                 .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                // Costs are exact decimals: 0.0000375, never 3.75E-5.
+                .enable(com.fasterxml.jackson.core.StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
                 .build();
         mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
                 .maxNestingDepth(32)

@@ -49,7 +49,8 @@ public final class ManagementApi {
                 new ProjectEndpoints(b.projects, b.tokens, b.tokenService, audit),
                 new TokenEndpoints(b.tokens, b.projects, b.tokenService, audit, b.clock),
                 new AuditEndpoints(b.auditStore),
-                new CacheEndpoints(b.cache, b.cacheKeys, audit));
+                new CacheEndpoints(b.cache, b.cacheKeys, audit),
+                new UsageEndpoints(b.usageStore, b.clock));
         this.executor = b.executor;
         this.maxBodyBytes = b.maxBodyBytes;
     }
@@ -81,6 +82,7 @@ public final class ManagementApi {
      * <tr><td>managementToken</td><td>yes</td><td></td></tr>
      * <tr><td>executor</td><td>yes: a bounded pool for blocking store calls</td><td></td></tr>
      * <tr><td>auditStore</td><td>no</td><td>none: {@code /manage/audit} answers 503</td></tr>
+     * <tr><td>usageStore</td><td>no</td><td>none: {@code /manage/usage/*} answers 503</td></tr>
      * <tr><td>auditLogger</td><td>no</td><td>none: changes are not audited</td></tr>
      * <tr><td>tokenService</td><td>no</td><td>none: changes are not pushed to a proxy's token cache</td></tr>
      * <tr><td>clock</td><td>no</td><td>{@link Clock#systemUTC()}</td></tr>
@@ -100,6 +102,7 @@ public final class ManagementApi {
         private Executor executor;
         private Clock clock = Clock.systemUTC();
         private ResponseCache cache;
+        private dev.llmproxy.core.usage.UsageStore usageStore;
         private CacheKeys cacheKeys;
         private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
 
@@ -153,6 +156,12 @@ public final class ManagementApi {
         public Builder responseCache(ResponseCache responseCache, CacheKeys keys) {
             this.cache = responseCache;
             this.cacheKeys = keys;
+            return this;
+        }
+
+        /** Where {@code /manage/usage/*} reads from; null = usage not tracked (503 {@code usage_unavailable}). */
+        public Builder usageStore(dev.llmproxy.core.usage.UsageStore store) {
+            this.usageStore = store;
             return this;
         }
 

@@ -1,5 +1,6 @@
 package dev.llmproxy.core.manage;
 
+import dev.llmproxy.core.proxy.LingeringClose;
 import dev.llmproxy.core.proxy.ProxyHeaders;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -152,6 +153,13 @@ final class ManagementHandler extends ChannelInboundHandlerAdapter {
 
     private void onContent(HttpContent content) {
         Collected c = collecting;
+        if (content.decoderResult().isFailure()) {
+            // Bad chunk framing: the decoder drops the rest of the connection's bytes.
+            ReferenceCountUtil.release(content);
+            collecting = null;
+            answerAndClose(c, ApiResponse.error(400, ErrorCodes.INVALID_REQUEST, "Malformed HTTP request body"));
+            return;
+        }
         try {
             int n = content.content().readableBytes();
             if (c.length + n > maxBodyBytes) {
@@ -193,6 +201,10 @@ final class ManagementHandler extends ChannelInboundHandlerAdapter {
                     response = ApiResponse.error(500, ErrorCodes.INTERNAL_ERROR,
                             "Internal error; the server log has details under request id " + request.requestId());
                 }
+                if (response.stream() != null) {
+                    streamAnswer(c, response); // stays on this (blocking) thread while the body is written
+                    return;
+                }
                 ApiResponse done = response;
                 try {
                     ctx.executor().execute(() -> answer(c, done));
@@ -204,6 +216,159 @@ final class ManagementHandler extends ChannelInboundHandlerAdapter {
             log.warn("management request {} refused: the blocking executor is saturated or shut down", request);
             answer(c, ApiResponse.error(503, ErrorCodes.SERVICE_UNAVAILABLE,
                     "The server is busy; try again shortly"));
+        }
+    }
+
+    /**
+     * Writes a streamed answer from the blocking executor: the head goes out with the first chunk
+     * (so a failure before it still gets a proper error answer), each chunk waits until the client
+     * has taken the previous one (backpressure: a slow client slows the database scan, never
+     * fills memory), and the connection is closed when the body fails halfway.
+     */
+    private void streamAnswer(Collected c, ApiResponse response) {
+        ChunkedBody out = new ChunkedBody(c, response);
+        try {
+            response.stream().writeTo(out);
+            out.finish();
+        } catch (Throwable t) {
+            if (!out.headSent) {
+                ApiResponse error = streamFailure(c, t);
+                runOnLoop(() -> answer(c, error));
+            } else {
+                log.warn("management request {} {} (request id {}): streamed answer broken off: {}", c.method, c.path,
+                        c.requestId, t.toString());
+                runOnLoop(() -> {
+                    busy = false;
+                    closing = true;
+                    releaseQueued();
+                    ctx.close();
+                });
+            }
+            return;
+        }
+        runOnLoop(() -> {
+            busy = false;
+            if (!c.keepAlive) {
+                closing = true;
+                releaseQueued();
+                ctx.close();
+                return;
+            }
+            drainQueued();
+        });
+    }
+
+    private ApiResponse streamFailure(Collected c, Throwable t) {
+        if (t instanceof dev.llmproxy.core.store.StoreException) {
+            log.warn("management request {} {} (request id {}) failed: the database is unavailable: {}", c.method,
+                    c.path, c.requestId, t.getMessage());
+            return ApiResponse.error(503, ErrorCodes.SERVICE_UNAVAILABLE,
+                    "The database is unavailable; try again shortly (request id " + c.requestId + ")");
+        }
+        if (t instanceof ApiException e) {
+            return ApiResponse.error(e);
+        }
+        log.error("management request {} {} (request id {}) failed", c.method, c.path, c.requestId, t);
+        return ApiResponse.error(500, ErrorCodes.INTERNAL_ERROR,
+                "Internal error; the server log has details under request id " + c.requestId);
+    }
+
+    private void runOnLoop(Runnable task) {
+        try {
+            ctx.executor().execute(task);
+        } catch (RejectedExecutionException shutDown) {
+            log.debug("event loop gone before a management answer could be finished");
+        }
+    }
+
+    /** The body of a streamed answer: buffers {@value #CHUNK_BYTES} bytes, then sends them as one chunk. */
+    private final class ChunkedBody extends java.io.OutputStream {
+        private static final int CHUNK_BYTES = 32 * 1024;
+        private static final long CLIENT_WAIT_SECONDS = 60;
+        private final Collected c;
+        private final ApiResponse response;
+        private final byte[] buffer = new byte[CHUNK_BYTES];
+        private int length;
+        private boolean headSent;
+
+        ChunkedBody(Collected c, ApiResponse response) {
+            this.c = c;
+            this.response = response;
+        }
+
+        @Override
+        public void write(int b) throws java.io.IOException {
+            if (length == buffer.length) {
+                sendChunk();
+            }
+            buffer[length++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws java.io.IOException {
+            while (len > 0) {
+                if (length == buffer.length) {
+                    sendChunk();
+                }
+                int n = Math.min(len, buffer.length - length);
+                System.arraycopy(b, off, buffer, length, n);
+                length += n;
+                off += n;
+                len -= n;
+            }
+        }
+
+        private void sendHead() {
+            headSent = true;
+            io.netty.handler.codec.http.DefaultHttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(
+                    c.version, HttpResponseStatus.valueOf(response.status()));
+            HttpHeaders h = head.headers();
+            h.set(HttpHeaderNames.CONTENT_TYPE, response.contentType())
+                    .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
+                    .set(X_CONTENT_TYPE_OPTIONS, NOSNIFF)
+                    .set(ProxyHeaders.X_REQUEST_ID, c.requestId);
+            response.headers().forEach(h::set);
+            if (c.version.equals(HttpVersion.HTTP_1_0)) {
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE); // ends by closing: no chunks in 1.0
+            } else {
+                HttpUtil.setTransferEncodingChunked(head, true);
+                if (!c.keepAlive) {
+                    h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                }
+            }
+            ctx.write(head);
+        }
+
+        private void sendChunk() throws java.io.IOException {
+            if (!headSent) {
+                sendHead();
+            }
+            if (length == 0) {
+                ctx.flush();
+                return;
+            }
+            ChannelFuture f = ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(
+                    Unpooled.copiedBuffer(buffer, 0, length)));
+            length = 0;
+            awaitClient(f);
+        }
+
+        private void awaitClient(ChannelFuture f) throws java.io.IOException {
+            if (!f.awaitUninterruptibly(CLIENT_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new java.io.IOException("the client took no data for " + CLIENT_WAIT_SECONDS + " s");
+            }
+            if (!f.isSuccess()) {
+                throw new java.io.IOException("the client connection failed: " + f.cause());
+            }
+        }
+
+        void finish() throws java.io.IOException {
+            sendChunk();
+            ChannelFuture f = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            if (c.version.equals(HttpVersion.HTTP_1_0)) {
+                f.addListener(ChannelFutureListener.CLOSE);
+            }
+            awaitClient(f);
         }
     }
 
@@ -232,7 +397,7 @@ final class ManagementHandler extends ChannelInboundHandlerAdapter {
         closing = true;
         releaseQueued();
         FullHttpResponse r = toNetty(c, response, false);
-        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        LingeringClose.closeAfter(ctx.writeAndFlush(r)); // the client may still be sending the refused body
     }
 
     private FullHttpResponse toNetty(Collected c, ApiResponse response, boolean keepAlive) {

@@ -45,9 +45,17 @@ final class ManagementRouter {
     private final TokenEndpoints tokens;
     private final AuditEndpoints auditEvents;
     private final CacheEndpoints cache;
+    private final UsageEndpoints usage;
 
+    /** A router without usage tracking: {@code /manage/usage/*} answers 503. */
     ManagementRouter(ManagementAuth auth, ManagementAudit audit, ProjectEndpoints projects, TokenEndpoints tokens,
                      AuditEndpoints auditEvents, CacheEndpoints cache) {
+        this(auth, audit, projects, tokens, auditEvents, cache, new UsageEndpoints(null, java.time.Clock.systemUTC()));
+    }
+
+    ManagementRouter(ManagementAuth auth, ManagementAudit audit, ProjectEndpoints projects, TokenEndpoints tokens,
+                     AuditEndpoints auditEvents, CacheEndpoints cache, UsageEndpoints usage) {
+        this.usage = usage;
         this.auth = auth;
         this.audit = audit;
         this.projects = projects;
@@ -155,6 +163,12 @@ final class ManagementRouter {
                                     "DELETE", op("token.revoke", tokens::revoke)));
                         case "audit":
                             return new Resource(id, ops("GET", op(null, auditEvents::get)));
+                        case "usage":
+                            Resource usageResource = usageResource(id);
+                            if (usageResource != null) {
+                                return usageResource;
+                            }
+                            break;
                         case "cache":
                             if (id.equals("purge")) {
                                 return new Resource(null, ops("POST", op("cache.purge", (r, x) -> cache.purge(r))));
@@ -171,6 +185,19 @@ final class ManagementRouter {
         }
         throw ApiException.notFound(ErrorCodes.NOT_FOUND, "No management endpoint at " + JsonBody.printable(path)
                 + "; see docs/management-api.md");
+    }
+
+    /** {@code /manage/usage/stats|recent|export|series}: reads, not audited. */
+    private Resource usageResource(String name) {
+        UsageEndpoints u = usage;
+        Endpoint endpoint = switch (name) {
+            case "stats" -> (r, id) -> u.stats(r);
+            case "recent" -> (r, id) -> u.recent(r);
+            case "export" -> (r, id) -> u.export(r);
+            case "series" -> (r, id) -> u.series(r);
+            default -> null;
+        };
+        return endpoint == null ? null : new Resource(null, ops("GET", op(null, endpoint)));
     }
 
     private static Operation op(String auditAction, Endpoint endpoint) {

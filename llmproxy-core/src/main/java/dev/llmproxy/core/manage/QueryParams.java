@@ -89,7 +89,8 @@ final class QueryParams {
         return new PageRequest(page, size);
     }
 
-    private Optional<Integer> wholeNumber(String name, int min, int max) {
+    /** A whole number from {@code min} to {@code max}; anything else is a 400 naming the parameter. */
+    Optional<Integer> wholeNumber(String name, int min, int max) {
         return string(name).map(v -> {
             String expected = "Query parameter '" + name + "' must be a whole number from " + min + " to " + max;
             if (v.length() > 10 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {

@@ -2,6 +2,8 @@ package dev.llmproxy.core.metrics;
 
 import dev.llmproxy.core.ProxyError;
 import dev.llmproxy.core.cache.CacheStats;
+import dev.llmproxy.core.health.ComponentHealth;
+import dev.llmproxy.core.proxy.ProxyEngine;
 import dev.llmproxy.eventbus.EventBusStats;
 import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
@@ -33,7 +35,7 @@ import java.util.function.Supplier;
  * the original's JSON summary ({@code /metrics}). Metric names follow the seed documents: the
  * {@code llm_proxy_*} counters and JVM stand-ins for the Go runtime gauges, plus
  * {@code llm_requests_total{provider,status}}, latency and time-to-first-token histograms with
- * buckets suited to LLM calls (up to 5 minutes), token counters per project and model, and event
+ * buckets suited to LLM calls (up to 5 minutes), token and cost ({@code llm_cost_usd_total}) counters per project and model, usage writer counters, and event
  * bus counters.
  *
  * <p><b>Cardinality:</b> labels never carry a path, token or request id. Project and model labels
@@ -66,6 +68,7 @@ public final class PrometheusMetrics implements ProxyMetrics {
     private final Counter requestsByStatus;
     private final Counter proxyErrors;
     private final Counter tokens;
+    private final Counter cost;
     private final Histogram duration;
     private final Histogram ttft;
     private final Map<String, Boolean> projectLabels = new ConcurrentHashMap<>();
@@ -94,6 +97,8 @@ public final class PrometheusMetrics implements ProxyMetrics {
                 .labelNames("code").register(registry);
         this.tokens = Counter.build("llm_tokens_total", "Tokens by project, model and type (prompt or completion)")
                 .labelNames("project", "model", "type").register(registry);
+        this.cost = Counter.build("llm_cost_usd", "Cost in USD by project and model, from the usage price table")
+                .labelNames("project", "model").register(registry);
         this.duration = Histogram.build("llm_request_duration_seconds", "Request duration, head to last byte")
                 .labelNames("provider").buckets(DURATION_BUCKETS).register(registry);
         this.ttft = Histogram.build("llm_time_to_first_token_seconds", "Time to the first response body byte")
@@ -136,6 +141,37 @@ public final class PrometheusMetrics implements ProxyMetrics {
     }
 
     @Override
+    public void cost(String projectId, String model, double usd) {
+        if (usd > 0) {
+            cost.labels(bounded(projectLabels, projectId == null ? "none" : projectId),
+                    bounded(modelLabels, model == null ? "unknown" : model)).inc(usd);
+        }
+    }
+
+    /**
+     * Exports the usage writer's counters ({@code llm_proxy_usage_records_written_total},
+     * {@code ..._dropped_total}, {@code ..._failed_total} and the queue depth gauge), read at
+     * scrape time.
+     */
+    public void usageWriter(Supplier<dev.llmproxy.core.usage.UsageWriter.Stats> stats) {
+        new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                dev.llmproxy.core.usage.UsageWriter.Stats s = stats.get();
+                return List.of(
+                        new CounterMetricFamily("llm_proxy_usage_records_written_total",
+                                "Usage records stored in the database", s.written()),
+                        new CounterMetricFamily("llm_proxy_usage_records_dropped_total",
+                                "Usage records dropped because the writer queue was full", s.dropped()),
+                        new CounterMetricFamily("llm_proxy_usage_records_failed_total",
+                                "Usage records lost because the database refused them", s.failed()),
+                        new GaugeMetricFamily("llm_proxy_usage_queue_depth", "Usage records waiting to be written",
+                                s.queueDepth()));
+            }
+        }.register(registry);
+    }
+
+    @Override
     public void cache(String outcome) {
         switch (outcome) {
             case "hit", "conditional-hit" -> cacheHits.increment();
@@ -144,6 +180,87 @@ public final class PrometheusMetrics implements ProxyMetrics {
             case "stored" -> cacheStores.increment();
             default -> { }
         }
+    }
+
+    /** The registry these metrics live in, for components that export their own (e.g. wire capture). */
+    public CollectorRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Exports each upstream's health at scrape time (reads memory only):
+     * {@code llm_proxy_upstream_up}, {@code llm_proxy_upstream_circuit_state} (0 closed,
+     * 1 half-open, 2 open), {@code llm_proxy_upstream_consecutive_failures},
+     * {@code llm_proxy_upstream_failures_total}, {@code llm_proxy_upstream_probes_total{result}},
+     * {@code llm_proxy_upstream_probe_latency_seconds} and
+     * {@code llm_proxy_upstream_last_probe_timestamp_seconds}, all labelled {@code upstream} =
+     * the configured endpoint's {@code host:port} (bounded by the configuration).
+     */
+    public void upstreams(Supplier<List<ProxyEngine.UpstreamHealth>> upstreams) {
+        new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                List<String> label = List.of("upstream");
+                GaugeMetricFamily up = new GaugeMetricFamily("llm_proxy_upstream_up",
+                        "1 while requests may go to the upstream (circuit closed or half-open), 0 while it is skipped",
+                        label);
+                GaugeMetricFamily state = new GaugeMetricFamily("llm_proxy_upstream_circuit_state",
+                        "Circuit breaker state: 0 closed, 1 half-open, 2 open", label);
+                GaugeMetricFamily streak = new GaugeMetricFamily("llm_proxy_upstream_consecutive_failures",
+                        "Failures (requests and probes) since the upstream's last success", label);
+                CounterMetricFamily failures = new CounterMetricFamily("llm_proxy_upstream_failures_total",
+                        "Upstream failures: refused connections, timeouts, 5xx answers and failed probes", label);
+                CounterMetricFamily probes = new CounterMetricFamily("llm_proxy_upstream_probes_total",
+                        "Active health probes by result (success or failure)", List.of("upstream", "result"));
+                GaugeMetricFamily latency = new GaugeMetricFamily("llm_proxy_upstream_probe_latency_seconds",
+                        "Duration of the last active probe", label);
+                GaugeMetricFamily lastProbe = new GaugeMetricFamily("llm_proxy_upstream_last_probe_timestamp_seconds",
+                        "Unix time of the last active probe", label);
+                for (ProxyEngine.UpstreamHealth u : upstreams.get()) {
+                    List<String> l = List.of(u.label());
+                    up.addMetric(l, u.available() ? 1 : 0);
+                    state.addMetric(l, switch (u.state()) {
+                        case "open" -> 2;
+                        case "half_open" -> 1;
+                        default -> 0;
+                    });
+                    streak.addMetric(l, u.consecutiveFailures());
+                    failures.addMetric(l, u.totalFailures());
+                    ProxyEngine.Probe p = u.probe();
+                    probes.addMetric(List.of(u.label(), "success"), p == null ? 0 : p.successes());
+                    probes.addMetric(List.of(u.label(), "failure"), p == null ? 0 : p.failures());
+                    if (p != null) {
+                        latency.addMetric(l, p.latencySeconds());
+                        lastProbe.addMetric(l, p.at().toEpochMilli() / 1000.0);
+                    }
+                }
+                return List.of(up, state, streak, failures, probes, latency, lastProbe);
+            }
+        }.register(registry);
+    }
+
+    /**
+     * Exports the cached dependency checks ({@code /health/details} components):
+     * {@code llm_proxy_component_up{component}} and
+     * {@code llm_proxy_component_check_latency_seconds{component}}.
+     */
+    public void components(Supplier<List<ComponentHealth>> components) {
+        new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                GaugeMetricFamily up = new GaugeMetricFamily("llm_proxy_component_up",
+                        "1 when the dependency (database, redis, ...) answered its last health check", List.of("component"));
+                GaugeMetricFamily latency = new GaugeMetricFamily("llm_proxy_component_check_latency_seconds",
+                        "Duration of the dependency's last health check", List.of("component"));
+                for (ComponentHealth c : components.get()) {
+                    up.addMetric(List.of(c.name()), c.up() ? 1 : 0);
+                    if (c.latencyMillis() >= 0) {
+                        latency.addMetric(List.of(c.name()), c.latencyMillis() / 1000.0);
+                    }
+                }
+                return List.of(up, latency);
+            }
+        }.register(registry);
     }
 
     /** The Prometheus text exposition (format 0.0.4). */

@@ -32,6 +32,13 @@ public interface ProxyMetrics {
     default void tokens(String projectId, String model, long promptTokens, long completionTokens) {
     }
 
+    /**
+     * The cost of a request in USD, from the price table (usage tracking; called on the usage
+     * writer's thread, not on an event loop).
+     */
+    default void cost(String projectId, String model, double usd) {
+    }
+
     /** One response-cache outcome: {@code hit}, {@code miss}, {@code bypass}, {@code stored}, {@code conditional-hit}. */
     default void cache(String outcome) {
     }

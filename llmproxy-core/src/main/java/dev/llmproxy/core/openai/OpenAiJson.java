@@ -99,7 +99,11 @@ public final class OpenAiJson {
                     while (from < lineEnd && stream[from] == ' ') {
                         from++;
                     }
-                    if (lineEnd - from > 0 && stream[from] == '{') {
+                    // Once the model is known only a usage block matters, and a byte scan finds the
+                    // (usually one, final) event that can hold it: a stream of 64 chunks costs one or
+                    // two parses instead of 64.
+                    if (lineEnd - from > 0 && stream[from] == '{'
+                            && (model == null || mayHoldUsage(stream, from, lineEnd))) {
                         try (JsonParser p = JSON.createParser(stream, from, lineEnd - from)) {
                             ResponseInfo info = readResponseObject(p, model, usage);
                             model = info.model();
@@ -157,6 +161,37 @@ public final class OpenAiJson {
             total = prompt + completion;
         }
         return new Usage(prompt, completion, total);
+    }
+
+    private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * Whether a JSON text may have a {@code "usage"} member with an object value: the key's bytes
+     * followed by optional whitespace, {@code :}, optional whitespace and <code>{</code>. Inside a
+     * JSON string a quote is always escaped, so string content never matches; a false positive
+     * only costs a parse.
+     */
+    static boolean mayHoldUsage(byte[] b, int from, int to) {
+        for (int i = from; i + USAGE_KEY.length <= to; i++) {
+            if (b[i] != '"' || !startsWith(b, i, to, USAGE_KEY)) {
+                continue;
+            }
+            int j = skipWhitespace(b, i + USAGE_KEY.length, to);
+            if (j < to && b[j] == ':') {
+                j = skipWhitespace(b, j + 1, to);
+                if (j < to && b[j] == '{') {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static int skipWhitespace(byte[] b, int i, int to) {
+        while (i < to && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n')) {
+            i++;
+        }
+        return i;
     }
 
     private static boolean startsWith(byte[] b, int from, int to, byte[] prefix) {

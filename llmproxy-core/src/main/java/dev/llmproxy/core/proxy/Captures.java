@@ -7,14 +7,14 @@ import io.netty.handler.codec.http.HttpHeaders;
 
 import java.nio.ByteBuffer;
 
-/** Helpers shared by the two copies taken of a streaming response (for events and for the cache). */
-final class Captures {
+/** Helpers shared by the copies taken of a streaming response (events, cache, usage, wire capture). */
+public final class Captures {
 
     private Captures() {
     }
 
     /** Copies {@code content}'s readable bytes into {@code capture} without moving its reader index. */
-    static void append(BodyCapture capture, ByteBuf content) {
+    public static void append(BodyCapture capture, ByteBuf content) {
         if (content.nioBufferCount() == 1) {
             capture.append(content.nioBuffer());
         } else {

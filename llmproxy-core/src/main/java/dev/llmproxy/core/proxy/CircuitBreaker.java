@@ -10,6 +10,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link #OPEN_NANOS}; then one trial request is let through (half-open) and its outcome closes
  * or re-opens the circuit. Any success closes it at once.
  *
+ * <p><b>Active probes</b> ({@link UpstreamProber}) feed the same breaker: a failed probe counts as
+ * a failure, and {@code failureThreshold} consecutive failed probes open the circuit (a probe is a
+ * deliberate check, so it needs fewer repeats than client traffic); a failed probe of an open
+ * circuit restarts its open period, so no client request is spent on a trial while probes still
+ * fail. A successful probe is the half-open trial: it closes an open or half-open circuit at once.
+ * A successful probe of a closed circuit changes nothing (it does not wipe the count of recent
+ * client failures, because the probe path is not the path clients use).
+ *
  * <p>Shared by every event loop: lock-free, with a compare-and-set guarding the single half-open
  * trial. Clock: {@link System#nanoTime()}.
  */
@@ -68,6 +76,26 @@ final class CircuitBreaker {
         if (s == State.HALF_OPEN || (s == State.CLOSED && n >= FAILURE_THRESHOLD)) {
             openedAtNanos.set(nowNanos);
             state.set(State.OPEN);
+        }
+    }
+
+    /** A failed active probe; {@code probeStreak} is the number of consecutive failed probes. */
+    void onProbeFailure(long nowNanos, String why, int probeStreak, int probeThreshold) {
+        totalFailures.incrementAndGet();
+        lastFailureMillis = System.currentTimeMillis();
+        lastFailure = why;
+        consecutiveFailures.incrementAndGet();
+        if (probeStreak >= probeThreshold || state.get() != State.CLOSED) {
+            openedAtNanos.set(nowNanos);
+            state.set(State.OPEN);
+        }
+    }
+
+    /** A successful active probe: closes an open or half-open circuit. */
+    void onProbeSuccess() {
+        if (state.get() != State.CLOSED) {
+            consecutiveFailures.set(0);
+            state.set(State.CLOSED);
         }
     }
 

@@ -1,7 +1,9 @@
 package dev.llmproxy.core.proxy;
 
 import dev.llmproxy.core.metrics.ProxyMetrics;
+import dev.llmproxy.core.openai.ContentEncodings;
 import dev.llmproxy.core.openai.OpenAiJson;
+import dev.llmproxy.core.usage.UsageObservation;
 import dev.llmproxy.eventbus.Body;
 import dev.llmproxy.eventbus.BodyCapture;
 import dev.llmproxy.eventbus.Event;
@@ -14,12 +16,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Instant;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.InflaterInputStream;
 
 /**
  * Builds the one instrumentation {@link Event} of an exchange that reached the upstream, while
@@ -28,7 +25,9 @@ import java.util.zip.InflaterInputStream;
  * and token usage (from the JSON body or the SSE events, decompressing a gzip/deflate copy when
  * the upstream compressed it) and publishes. Publishing never blocks; a full bus drops and counts.
  *
- * <p>Only created when an event bus is configured, so a proxy without one pays nothing. Confined
+ * <p>Also hands the upstream's part of the exchange to usage tracking ({@link #complete} returns
+ * it). Only created when an event bus or usage tracking is configured, so a proxy without either
+ * pays nothing; without a bus nothing is published. Confined
  * to the exchange's event loop. Cost per exchange: one copy of at most the two caps, and one
  * streaming parse of the captured response at completion.
  */
@@ -55,6 +54,8 @@ final class ExchangeRecorder {
     private String projectId;
     private String tokenId;
     private long firstByteNanos;
+    private long headNanos;
+    private Body requestBodyView;
     private String upstream;
 
     ExchangeRecorder(EventBus bus, int maxRequestBodyBytes, int maxResponseBodyBytes, long startNanos,
@@ -84,6 +85,7 @@ final class ExchangeRecorder {
 
     void onResponseHead(HttpResponse head) {
         this.response = head;
+        this.headNanos = System.nanoTime();
     }
 
     void onResponseContent(ByteBuf content) {
@@ -98,35 +100,65 @@ final class ExchangeRecorder {
     }
 
     /**
-     * Publishes the event.
+     * Publishes the event (when there is a bus) and returns the upstream's part for usage tracking.
      *
      * @param outcome               null for a response that completed normally, else why it
      *                              ended early ({@code client_cancelled}, {@code upstream_error},
      *                              {@code upstream_timeout})
      * @param statusWithoutResponse the status the client got when the upstream sent no head
      */
-    void complete(String outcome, int statusWithoutResponse, ProxyMetrics metrics) {
+    UsageObservation.Upstream complete(String outcome, int statusWithoutResponse, ProxyMetrics metrics) {
         try {
-            Event event = buildEvent(outcome, statusWithoutResponse);
-            if (event.promptTokens() != null || event.completionTokens() != null) {
-                metrics.tokens(projectId, event.model(), event.promptTokens() == null ? 0 : event.promptTokens(),
-                        event.completionTokens() == null ? 0 : event.completionTokens());
+            Body responseBody = responseCapture.toBody();
+            HttpHeaders responseHeaders = response == null ? null : response.headers();
+            boolean streamed = responseHeaders != null && Captures.isEventStream(responseHeaders);
+            OpenAiJson.ResponseInfo info = responseHeaders == null || responseBody.truncated()
+                    ? OpenAiJson.ResponseInfo.NONE : readResponse(responseBody, responseHeaders, streamed);
+            String model = info.model() != null ? info.model() : requestInfo.model();
+            OpenAiJson.Usage usage = info.usage();
+            if (usage.promptTokens() != null || usage.completionTokens() != null) {
+                metrics.tokens(projectId, model, usage.promptTokens() == null ? 0 : usage.promptTokens(),
+                        usage.completionTokens() == null ? 0 : usage.completionTokens());
             }
-            bus.publish(event);
+            if (bus != null) {
+                bus.publish(buildEvent(outcome, statusWithoutResponse, responseBody, responseHeaders, streamed, info,
+                        model));
+            }
+            return new UsageObservation.Upstream(response == null ? 0 : response.status().code(), responseBody,
+                    responseHeaders == null ? null : responseHeaders.get(HttpHeaderNames.CONTENT_ENCODING), streamed,
+                    info.model(), usage.promptTokens(), usage.completionTokens(), usage.totalTokens());
         } catch (RuntimeException e) {
             // Telemetry must never break a request.
             log.warn("could not record event for request {}: {}", requestId, e.toString());
+            return null;
         }
     }
 
-    private Event buildEvent(String outcome, int statusWithoutResponse) {
+    /**
+     * Nanoseconds from the request head to the first streamed body byte, or to the response head
+     * for an answer that is not a stream; -1 when no answer came.
+     */
+    long ttftNanos(boolean stream) {
+        long at = stream && firstByteNanos != 0 ? firstByteNanos : headNanos;
+        return at == 0 ? -1 : at - startNanos;
+    }
+
+    /** Whether the request asked for a stream ({@code "stream": true}). */
+    boolean requestedStream() {
+        return requestInfo.stream();
+    }
+
+    /** The request body copy (bounded by the event limit); one immutable copy shared by event and usage. */
+    Body requestBody() {
+        if (requestBodyView == null) {
+            requestBodyView = Body.of(requestBody, requestBodyTruncated);
+        }
+        return requestBodyView;
+    }
+
+    private Event buildEvent(String outcome, int statusWithoutResponse, Body responseBody, HttpHeaders responseHeaders,
+                             boolean streamed, OpenAiJson.ResponseInfo info, String model) {
         long now = System.nanoTime();
-        Body responseBody = responseCapture.toBody();
-        HttpHeaders responseHeaders = response == null ? null : response.headers();
-        boolean streamed = responseHeaders != null && Captures.isEventStream(responseHeaders);
-        OpenAiJson.ResponseInfo info = responseHeaders == null || responseBody.truncated()
-                ? OpenAiJson.ResponseInfo.NONE : readResponse(responseBody, responseHeaders, streamed);
-        String model = info.model() != null ? info.model() : requestInfo.model();
         Event.Builder b = Event.builder()
                 .requestId(requestId)
                 .timestamp(startedAt)
@@ -140,7 +172,7 @@ final class ExchangeRecorder {
                 .tokenId(tokenId)
                 .streamed(streamed || requestInfo.stream())
                 .requestHeaders(requestHeaders)
-                .requestBody(Body.of(requestBody, requestBodyTruncated))
+                .requestBody(requestBody())
                 .responseBody(responseBody)
                 .usage(info.usage().promptTokens(), info.usage().completionTokens(), info.usage().totalTokens());
         if (responseHeaders != null) {
@@ -169,27 +201,9 @@ final class ExchangeRecorder {
                 : OpenAiJson.readJsonResponse(bytes, 0, bytes.length);
     }
 
-    /** A decompressed copy for usage extraction, or null for an unknown or broken encoding. */
+    /** A decompressed copy for usage extraction, or null for an unknown, broken or oversized body. */
     private static byte[] inflate(byte[] compressed, String encoding) {
-        try (InputStream in = encoding.equalsIgnoreCase("gzip") || encoding.equalsIgnoreCase("x-gzip")
-                ? new GZIPInputStream(new java.io.ByteArrayInputStream(compressed))
-                : encoding.equalsIgnoreCase("deflate") ? new InflaterInputStream(new java.io.ByteArrayInputStream(compressed))
-                : null) {
-            if (in == null) {
-                return null;
-            }
-            ByteArrayOutputStream out = new ByteArrayOutputStream(compressed.length * 4);
-            byte[] buf = new byte[8192];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                out.write(buf, 0, n);
-                if (out.size() > MAX_INFLATED_BYTES) {
-                    return null;
-                }
-            }
-            return out.toByteArray();
-        } catch (IOException e) {
-            return null;
-        }
+        ContentEncodings.Decoded d = ContentEncodings.decodeReporting(encoding, compressed, MAX_INFLATED_BYTES);
+        return d == null || d.cut() ? null : d.bytes();
     }
 }

@@ -10,6 +10,7 @@ import dev.llmproxy.core.cache.CacheKeys;
 import dev.llmproxy.core.cache.CachePolicy;
 import dev.llmproxy.core.cache.ResponseCache;
 import dev.llmproxy.core.cache.ResponseCacheConfig;
+import dev.llmproxy.core.capture.WireCapture;
 import dev.llmproxy.core.metrics.ProxyMetrics;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -51,8 +52,16 @@ public final class ProxyEngine implements AutoCloseable {
     volatile ResponseCache responseCache;
     volatile CachePolicy cachePolicy;
     volatile CacheKeys cacheKeys;
+    /** Receives one usage observation per finished {@code /v1} request; null = usage not tracked. */
+    volatile dev.llmproxy.core.usage.UsageSink usage;
+    private final SslContext sslContext;
+    /** Active health probes; null until {@link #startProbes} (and while they are off). */
+    private UpstreamProber prober;
+
     /** Traffic metrics; never null. */
     volatile ProxyMetrics metrics = ProxyMetrics.NOOP;
+    /** Wire capture of every exchange; null = off. */
+    volatile WireCapture wireCapture;
 
     /** An engine that publishes no events and checks no tokens. */
     public ProxyEngine(ProxySettings settings) {
@@ -82,7 +91,8 @@ public final class ProxyEngine implements AutoCloseable {
         this.responseHeaderTimeoutNanos = t.responseHeader().toNanos();
         this.idleBetweenChunksNanos = t.idleBetweenChunks().toNanos();
         this.pathPrefix = settings.pathPrefix();
-        this.pool = new UpstreamPool(newSslContext(settings.upstreamTrustedCertificates()), t.connect(), t.poolIdle(),
+        this.sslContext = newSslContext(settings.upstreamTrustedCertificates());
+        this.pool = new UpstreamPool(sslContext, t.connect(), t.poolIdle(),
                 settings.maxIdleConnectionsPerUpstream(), MAX_RESPONSE_CHUNK_BYTES);
     }
 
@@ -115,6 +125,42 @@ public final class ProxyEngine implements AutoCloseable {
     /** Where traffic metrics go (default: nowhere). */
     public void metrics(ProxyMetrics metrics) {
         this.metrics = metrics == null ? ProxyMetrics.NOOP : metrics;
+    }
+
+    /** Captures every exchange to files (null turns capture off). The engine uses it but does not own it. */
+    public void wireCapture(WireCapture capture) {
+        this.wireCapture = capture;
+    }
+
+    /**
+     * Where usage observations go (one per finished {@code /v1} request, cache hits and proxy
+     * errors included); null stops usage tracking. The engine does not own the sink.
+     */
+    public void usage(dev.llmproxy.core.usage.UsageSink sink) {
+        this.usage = sink;
+    }
+
+    /**
+     * Starts the active health probes configured by the provider's {@code health_check}
+     * ({@link dev.llmproxy.core.route.UpstreamProbeConfig}) on their own event loop thread; does
+     * nothing when they are off or already running. {@link #close()} stops them.
+     * {@code LlmProxy.start()} calls this; embedders that only use {@link #newHandler()} call it
+     * themselves if they want probes.
+     *
+     * @param userAgent the {@code User-Agent} the probes send
+     */
+    public synchronized void startProbes(String userAgent) {
+        dev.llmproxy.core.route.UpstreamProbeConfig probes = settings.provider().healthCheck();
+        if (!probes.enabled() || prober != null) {
+            return;
+        }
+        prober = new UpstreamProber(targets, probes, settings.upstreamApiKey(), sslContext, userAgent);
+        prober.start();
+    }
+
+    /** Whether active probes are running. */
+    public synchronized boolean probesRunning() {
+        return prober != null;
     }
 
     /** A handler for one client connection; add it after an {@code HttpServerCodec}. */
@@ -157,15 +203,20 @@ public final class ProxyEngine implements AutoCloseable {
         return false;
     }
 
-    /** Health of each upstream, for {@code /health/details}. */
+    /** Health of each upstream, in configuration order, for {@code /health/details} and metrics. */
     public java.util.List<UpstreamHealth> upstreamHealth() {
         java.util.List<UpstreamHealth> out = new java.util.ArrayList<>(targets.length);
         for (UpstreamTarget t : targets) {
             CircuitBreaker b = t.breaker;
-            out.add(new UpstreamHealth(t.key, b.state().name().toLowerCase(java.util.Locale.ROOT),
+            ProbeState p = t.probe;
+            long probedAt = p.lastProbeAtMillis;
+            Probe probe = probedAt == 0 ? null : new Probe(java.time.Instant.ofEpochMilli(probedAt), p.lastProbeOk,
+                    p.lastStatus, p.lastLatencyNanos / 1e9, p.lastError, p.consecutiveFailures, p.successes.get(),
+                    p.failures.get());
+            out.add(new UpstreamHealth(t.key, t.label, b.state().name().toLowerCase(java.util.Locale.ROOT),
                     b.consecutiveFailures(), b.totalFailures(),
                     b.lastFailureMillis() == 0 ? null : java.time.Instant.ofEpochMilli(b.lastFailureMillis()),
-                    b.lastFailure()));
+                    b.lastFailure(), probe));
         }
         return out;
     }
@@ -174,19 +225,46 @@ public final class ProxyEngine implements AutoCloseable {
      * One upstream's health.
      *
      * @param url                 the upstream base URL
+     * @param label               {@code host:port}, the bounded {@code upstream} metric label
      * @param state               {@code closed} (healthy), {@code open} (skipped) or {@code half_open}
-     * @param consecutiveFailures failures since the last success
+     * @param consecutiveFailures failures (client traffic and probes) since the last success
      * @param totalFailures       failures since start
      * @param lastFailureAt       when the last failure happened, or null
      * @param lastFailure         what the last failure was, or null
+     * @param probe               the last active probe, or null when none has run
      */
-    public record UpstreamHealth(String url, String state, int consecutiveFailures, long totalFailures,
-                                 java.time.Instant lastFailureAt, String lastFailure) {
+    public record UpstreamHealth(String url, String label, String state, int consecutiveFailures, long totalFailures,
+                                 java.time.Instant lastFailureAt, String lastFailure, Probe probe) {
+        /** Whether requests go to this upstream now (its circuit is not open). */
+        public boolean available() {
+            return !"open".equals(state);
+        }
+    }
+
+    /**
+     * The last active probe of an upstream.
+     *
+     * @param at                  when it finished
+     * @param ok                  whether it succeeded
+     * @param status              the HTTP status it got, 0 for none
+     * @param latencySeconds      connect to end of answer (or to the failure)
+     * @param error               why it failed, or null
+     * @param consecutiveFailures failed probes in a row
+     * @param successes           successful probes since start
+     * @param failures            failed probes since start
+     */
+    public record Probe(java.time.Instant at, boolean ok, int status, double latencySeconds, String error,
+                        int consecutiveFailures, long successes, long failures) {
     }
 
     /** Closes pooled idle connections. Connections serving requests finish on their own. */
     @Override
     public void close() {
+        synchronized (this) {
+            if (prober != null) {
+                prober.close();
+            }
+        }
         pool.closeAll();
     }
 }

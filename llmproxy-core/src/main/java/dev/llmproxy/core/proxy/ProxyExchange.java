@@ -10,11 +10,15 @@ import dev.llmproxy.core.cache.CacheScope;
 import dev.llmproxy.core.cache.CacheStatus;
 import dev.llmproxy.core.cache.CachedResponse;
 import dev.llmproxy.core.cache.ResponseCache;
+import dev.llmproxy.core.capture.ExchangeCapture;
+import dev.llmproxy.core.capture.WireCapture;
 import dev.llmproxy.eventbus.Body;
 import dev.llmproxy.eventbus.BodyCapture;
 import dev.llmproxy.core.ratelimit.RateLimitDecision;
 import dev.llmproxy.core.route.PolicyViolation;
 import dev.llmproxy.core.route.PreflightResult;
+import dev.llmproxy.core.usage.UsageObservation;
+import dev.llmproxy.core.usage.UsageSink;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -23,7 +27,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -122,8 +125,18 @@ final class ProxyExchange {
 
     /** Arrival of the request head. */
     private final long startNanos;
-    /** Records the instrumentation event; null when no event bus is configured or once published. */
+    /** Records the instrumentation event; null when neither events nor usage are recorded, or once completed. */
     private ExchangeRecorder recorder;
+    /** Wire capture of this exchange; null when capture is off (or paused) or once handed over. */
+    private ExchangeCapture capture;
+    /** Usage tracking: who asked, how it ended, and what the upstream answered (see recordUsage). */
+    private String projectId;
+    private String tokenId;
+    private ProxyError localError;
+    private String outcome;
+    private ExchangeRecorder completedRecorder;
+    private UsageObservation.Upstream upstreamUsage;
+    private boolean replayedStream;
 
     /** Time spent inside the proxy so far, excluding upstream network waits. */
     private long overheadNanos;
@@ -142,6 +155,9 @@ final class ProxyExchange {
         this.requestId = clientId != null && ProxyHeaders.isWellFormedRequestId(clientId) ? clientId : RequestIds.next();
         this.keepAlive = HttpUtil.isKeepAlive(request);
         this.origin = request.headers().get(HttpHeaderNames.ORIGIN);
+        WireCapture wire = engine.wireCapture;
+        this.capture = wire == null ? null : wire.begin(requestId, peerAddress(ctx.channel().remoteAddress()),
+                request.method().name(), request.uri(), request.headers());
     }
 
     boolean requestComplete() {
@@ -208,8 +224,20 @@ final class ProxyExchange {
         }
     }
 
+    /** The request body could not be decoded (bad chunk framing): 400, then the connection closes. */
+    void onMalformedContent() {
+        if (finished) {
+            ctx.close();
+            return;
+        }
+        respond(ProxyError.BAD_REQUEST, "Malformed HTTP request body", true);
+    }
+
     private void onRequestComplete() {
         markNanos = System.nanoTime();
+        if (capture != null) {
+            capture.onRequestBody(body);
+        }
         if (preflight) {
             answerPreflight();
             return;
@@ -263,7 +291,12 @@ final class ProxyExchange {
             return;
         }
         rateLimit = result.rateLimit();
+        projectId = result.project() == null ? null : result.project().id();
+        tokenId = result.token() == null ? null : result.token().id();
         if (!result.isAllowed()) {
+            if (capture != null && result.project() != null) {
+                capture.onIdentified(result.project().id(), result.token() == null ? null : result.token().id(), null);
+            }
             ProxyError e = result.error();
             if (e == ProxyError.PROJECT_INACTIVE || e == ProxyError.SERVICE_UNAVAILABLE) {
                 auditDenial(e.code(), result.project() == null ? null : result.project().id(),
@@ -284,6 +317,10 @@ final class ProxyExchange {
 
     /** Step after authorization: the response cache, when configured, then the upstream. */
     private void proceedUpstream(AuthResult auth) {
+        if (capture != null) {
+            capture.onIdentified(auth == null ? null : auth.project().id(), auth == null ? null : auth.token().id(),
+                    auth == null ? engine.settings.upstreamApiKey() : auth.project().apiKey());
+        }
         ResponseCache cache = engine.responseCache;
         if (cache == null) {
             forwardUpstream(auth);
@@ -363,6 +400,7 @@ final class ProxyExchange {
             return;
         }
         DefaultHttpResponse response = new DefaultHttpResponse(request.protocolVersion(), status);
+        replayedStream = true;
         h = response.headers();
         cached.copyHeadersTo(h);
         h.remove(HttpHeaderNames.CONTENT_LENGTH);
@@ -379,10 +417,16 @@ final class ProxyExchange {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         sentStatus = cached.status();
+        if (capture != null) {
+            capture.onResponseHead(sentStatus, h);
+        }
         ctx.write(response, ctx.voidPromise());
         for (ByteBuf event : cached.chunks()) {
             if (firstByteNanos < 0) {
                 firstByteNanos = System.nanoTime();
+            }
+            if (capture != null) {
+                capture.onResponseContent(event);
             }
             ctx.writeAndFlush(new DefaultHttpContent(event), ctx.voidPromise());
         }
@@ -395,7 +439,7 @@ final class ProxyExchange {
 
     private void applyCacheHeaders(HttpHeaders h, CachedResponse cached) {
         Instant now = Instant.now();
-        h.set(HttpHeaderNames.DATE, DateFormatter.format(java.util.Date.from(now)));
+        h.set(HttpHeaderNames.DATE, HttpDates.format(now));
         h.set(HttpHeaderNames.AGE, Long.toString(CachePolicy.age(now, cached)));
         h.set(CacheStatus.X_PROXY_CACHE, cacheStatus.label());
         h.set(CacheStatus.X_PROXY_CACHE_KEY, cacheKey.toString());
@@ -404,7 +448,7 @@ final class ProxyExchange {
 
     private void forwardUpstream(AuthResult auth) {
         prepareUpstreamRequest(auth == null ? engine.settings.upstreamApiKey() : auth.project().apiKey());
-        if (engine.eventBus != null) {
+        if (engine.eventBus != null || engine.usage != null) {
             recorder = new ExchangeRecorder(engine.eventBus, engine.settings.eventMaxRequestBodyBytes(),
                     engine.settings.eventMaxResponseBodyBytes(), startNanos, requestId, request.method().name(), path,
                     upstreamHeaders, body);
@@ -513,6 +557,9 @@ final class ProxyExchange {
         if (recorder != null) {
             recorder.onUpstream(target);
         }
+        if (capture != null) {
+            capture.onUpstreamRequest(target.key + upstreamUri, upstreamHeaders);
+        }
         FullHttpRequest out = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), upstreamUri,
                 body == null ? Unpooled.EMPTY_BUFFER : body.retainedDuplicate(), upstreamHeaders,
                 EmptyHttpHeaders.INSTANCE);
@@ -587,6 +634,9 @@ final class ProxyExchange {
         if (recorder != null) {
             recorder.onResponseHead(response);
         }
+        if (capture != null) {
+            capture.onResponseHead(response.status().code(), h);
+        }
         sentStatus = response.status().code();
         upstreamAnswered = true;
         ctx.write(response, ctx.voidPromise());
@@ -595,6 +645,9 @@ final class ProxyExchange {
     void onResponseContent(HttpContent content) {
         if (recorder != null) {
             recorder.onResponseContent(content.content()); // before the write hands the buffer on
+        }
+        if (capture != null) {
+            capture.onResponseContent(content.content());
         }
         if (firstByteNanos < 0 && content.content().isReadable()) {
             firstByteNanos = System.nanoTime();
@@ -740,10 +793,15 @@ final class ProxyExchange {
 
     /** Publishes the instrumentation event, once. */
     private void record(String outcome, int statusWithoutResponse) {
+        if (capture != null && outcome != null) {
+            capture.onOutcome(outcome);
+        }
         ExchangeRecorder r = recorder;
         if (r != null) {
             recorder = null;
-            r.complete(outcome, statusWithoutResponse, engine.metrics);
+            this.outcome = outcome;
+            this.completedRecorder = r;
+            this.upstreamUsage = r.complete(outcome, statusWithoutResponse, engine.metrics);
         }
     }
 
@@ -777,6 +835,10 @@ final class ProxyExchange {
     private void respond(ProxyError error, String message, boolean close) {
         if (!finished) {
             engine.metrics.proxyError(error);
+            if (capture != null) {
+                capture.onProxyError(error.code(), message);
+            }
+            localError = error;
         }
         FullHttpResponse response = ErrorResponses.of(ctx.alloc(), error, message, requestId);
         sendLocal(response, close);
@@ -803,8 +865,14 @@ final class ProxyExchange {
         }
         response.setProtocolVersion(request.protocolVersion());
         sentStatus = response.status().code();
+        if (capture != null) {
+            capture.onResponseHead(sentStatus, h);
+            capture.onResponseContent(response.content()); // before the write releases it
+        }
         ChannelFuture f = ctx.writeAndFlush(response);
-        if (closeAfter) {
+        if (close) {
+            LingeringClose.closeAfter(f); // refused mid-request: the client may still be sending
+        } else if (closeAfter) {
             f.addListener(ChannelFutureListener.CLOSE);
         }
         finish();
@@ -815,10 +883,18 @@ final class ProxyExchange {
             return;
         }
         finished = true;
+        long now = System.nanoTime();
         if (sentStatus != 0) {
-            long now = System.nanoTime();
             engine.metrics.requestCompleted(sentStatus, now - startNanos,
                     firstByteNanos < 0 ? -1 : firstByteNanos - startNanos, upstreamAnswered);
+        }
+        if (capture != null) {
+            capture.complete(sentStatus, cacheStatus == null ? null : cacheStatus.label());
+            capture = null;
+        }
+        UsageSink usage = engine.usage;
+        if (usage != null && !preflight) {
+            recordUsage(usage, now);
         }
         if (body != null) {
             body.release();
@@ -828,6 +904,53 @@ final class ProxyExchange {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * Hands the usage facts to the sink: references to copies already taken, no parsing here (the
+     * usage writer's thread does that). Requests that ended before anything was answered or sent
+     * upstream (a client gone during the token lookup) leave no record.
+     */
+    private void recordUsage(UsageSink usage, long now) {
+        ExchangeRecorder r = completedRecorder;
+        int status = sentStatus != 0 ? sentStatus : r != null ? 499 : 0;
+        if (status == 0) {
+            return;
+        }
+        try {
+            Body requestBody;
+            boolean streamed;
+            long ttft;
+            if (r != null) {
+                requestBody = r.requestBody();
+                streamed = r.requestedStream() || upstreamUsage != null && upstreamUsage.eventStream();
+                ttft = r.ttftNanos(streamed);
+            } else {
+                int length = body == null ? 0 : body.readableBytes();
+                int kept = Math.min(length, engine.settings.eventMaxRequestBodyBytes());
+                requestBody = Body.of(kept == 0 ? null : io.netty.buffer.ByteBufUtil.getBytes(body, body.readerIndex(),
+                        kept, false), kept < length);
+                streamed = replayedStream;
+                boolean hit = cacheStatus == CacheStatus.HIT || cacheStatus == CacheStatus.CONDITIONAL_HIT;
+                ttft = !hit ? -1 : firstByteNanos >= 0 ? firstByteNanos - startNanos : now - startNanos;
+            }
+            usage.record(new UsageObservation(requestId, Instant.now().minusNanos(now - startNanos), projectId, tokenId,
+                    request.method().name(), path, requestBody, status, streamed, usageCacheStatus(), now - startNanos,
+                    ttft, localError != null ? localError.code() : outcome, upstreamUsage));
+        } catch (RuntimeException e) {
+            log.warn("could not record usage of request {}: {}", requestId, e.toString());
+        }
+    }
+
+    private String usageCacheStatus() {
+        if (cacheStatus == null) {
+            return "NONE";
+        }
+        return switch (cacheStatus) {
+            case HIT, CONDITIONAL_HIT -> "HIT";
+            case BYPASS -> "BYPASS";
+            default -> "MISS";
+        };
+    }
 
     /** OpenAI-style {@code x-ratelimit-*} headers, and {@code Retry-After} on a refusal. */
     private void applyRateLimitHeaders(HttpHeaders h) {

@@ -1,7 +1,6 @@
 package dev.llmproxy.core.proxy;
 
 import dev.llmproxy.core.ProxyError;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
@@ -90,6 +89,17 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             onRequestHead((HttpRequest) msg);
         } else if (msg instanceof HttpContent) {
             ProxyExchange ex = exchange;
+            if (((HttpContent) msg).decoderResult().isFailure()) {
+                // A malformed body (e.g. a bad chunk size): the decoder discards everything after it,
+                // so the connection is of no further use. Answer if the request is still ours, then close.
+                ReferenceCountUtil.release(msg);
+                if (ex != null) {
+                    ex.onMalformedContent();
+                } else {
+                    ctx.close();
+                }
+                return;
+            }
             if (ex == null) {
                 ReferenceCountUtil.release(msg); // rest of a request we already answered
             } else {
@@ -134,7 +144,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
         // The decoder cannot resync after a failure, so the connection is closed.
         FullHttpResponse response = ErrorResponses.of(ctx.alloc(), error, message, RequestIds.next());
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        LingeringClose.closeAfter(ctx.writeAndFlush(response));
     }
 
     private void enqueuePipelined(Object msg) {
@@ -203,9 +213,11 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && exchange != null) {
+        if (evt instanceof IdleStateEvent && exchange != null && ctx.channel().isWritable()) {
             return; // not idle: a request is in flight (e.g. a long generation that has not started)
         }
+        // Idle with an answer stuck in the outbound buffer: the client stopped reading, and the
+        // upstream is held paused for it. The next handler closes the connection.
         ctx.fireUserEventTriggered(evt);
     }
 

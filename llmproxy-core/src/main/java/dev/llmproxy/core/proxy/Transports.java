@@ -55,6 +55,11 @@ public final class Transports {
         return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
+    /** The client socket channel class matching {@link #newEventLoopGroup}. */
+    static Class<? extends SocketChannel> socketChannelClass() {
+        return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
     /** The client socket channel class to open on the same event loop as {@code sibling}. */
     static Class<? extends SocketChannel> socketChannelClassFor(Channel sibling) {
         return sibling instanceof EpollSocketChannel ? EpollSocketChannel.class : NioSocketChannel.class;

@@ -180,6 +180,11 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         if (ex == null) {
             return;
         }
+        if (!ctx.channel().config().isAutoRead()) {
+            // Reads are paused because the client reads slower than we receive (backpressure):
+            // the silence is ours, not the upstream's, so it does not count as idle.
+            lastReadNanos = System.nanoTime();
+        }
         long remaining = idleTimeoutNanos - (System.nanoTime() - lastReadNanos);
         if (remaining > 0) {
             timer = ctx.executor().schedule(this::onIdleCheck, remaining, TimeUnit.NANOSECONDS);

@@ -82,6 +82,22 @@ final class UpstreamPool {
         return n;
     }
 
+    /**
+     * TLS for a connection to {@code target}: SNI with the peer host, hostname verification by
+     * HTTPS endpoint identification. Shared by pooled connections and health probes.
+     */
+    static SslHandler sslHandler(SslContext sslContext, Channel ch, UpstreamTarget target) {
+        SSLEngine engine = sslContext.newEngine(ch.alloc(), target.host, target.port);
+        SSLParameters params = engine.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        if (!target.ipLiteral) {
+            // Explicit: the JDK only sends SNI on its own for dotted names.
+            params.setServerNames(List.of(new SNIHostName(target.host)));
+        }
+        engine.setSSLParameters(params);
+        return new SslHandler(engine);
+    }
+
     final class LoopPool {
         final EventLoop loop;
         private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
@@ -151,16 +167,7 @@ final class UpstreamPool {
                         protected void initChannel(Channel ch) {
                             ChannelPipeline p = ch.pipeline();
                             if (target.secure) {
-                                // SNI via the peer host; hostname verification via HTTPS identification.
-                                SSLEngine engine = sslContext.newEngine(ch.alloc(), target.host, target.port);
-                                SSLParameters params = engine.getSSLParameters();
-                                params.setEndpointIdentificationAlgorithm("HTTPS");
-                                if (!target.ipLiteral) {
-                                    // Explicit: the JDK only sends SNI on its own for dotted names.
-                                    params.setServerNames(List.of(new SNIHostName(target.host)));
-                                }
-                                engine.setSSLParameters(params);
-                                p.addLast(SSL, new SslHandler(engine));
+                                p.addLast(SSL, sslHandler(sslContext, ch, target));
                             }
                             p.addLast(CODEC, new HttpClientCodec(4096, 64 * 1024, maxResponseChunkBytes));
                             p.addLast(HANDLER, new UpstreamHandler(LoopPool.this, target));

@@ -22,6 +22,10 @@ final class UpstreamTarget {
 
     /** Passive health: refused connections, 5xx answers and timeouts open it. */
     final CircuitBreaker breaker = new CircuitBreaker();
+    /** Active health: the last probe's outcome (untouched while probes are off). */
+    final ProbeState probe = new ProbeState();
+    /** Bounded metric label: the configured endpoint as host:port. */
+    final String label;
 
     UpstreamTarget(URI uri) {
         this.uri = uri;
@@ -33,6 +37,7 @@ final class UpstreamTarget {
         this.hostHeader = port == defaultPort ? hostForHeader : hostForHeader + ":" + port;
         this.key = (secure ? "https://" : "http://") + hostHeader;
         this.ipLiteral = host.contains(":") || host.matches("[0-9.]+");
+        this.label = hostForHeader + ":" + port;
     }
 
     @Override

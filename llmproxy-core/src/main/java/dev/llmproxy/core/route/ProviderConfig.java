@@ -25,6 +25,7 @@ import java.util.stream.Collectors;
  * @param requiredHeaders  lower-case header names a request must carry; a missing {@code origin}
  *                         answers 400 {@code origin_required}, any other 400 {@code bad_request}
  * @param modelAliases     model name rewrites applied to the request body (one step, no chains)
+ * @param healthCheck      active probes of the upstreams ({@code health_check:}); off unless set
  */
 public record ProviderConfig(
         String name,
@@ -35,7 +36,8 @@ public record ProviderConfig(
         Map<String, List<String>> paramWhitelist,
         List<String> allowedOrigins,
         Set<String> requiredHeaders,
-        Map<String, String> modelAliases) {
+        Map<String, String> modelAliases,
+        UpstreamProbeConfig healthCheck) {
 
     /** OpenAI's public API. */
     public static final URI DEFAULT_OPENAI_URL = URI.create("https://api.openai.com");
@@ -69,6 +71,15 @@ public record ProviderConfig(
         requiredHeaders = requiredHeaders.stream().map(h -> h.toLowerCase(Locale.ROOT))
                 .collect(Collectors.toUnmodifiableSet());
         modelAliases = Map.copyOf(modelAliases);
+        Objects.requireNonNull(healthCheck, "healthCheck");
+    }
+
+    /** A profile without active health probes. */
+    public ProviderConfig(String name, List<URI> upstreams, List<String> allowedEndpoints, Set<String> allowedMethods,
+                          Timeouts timeouts, Map<String, List<String>> paramWhitelist, List<String> allowedOrigins,
+                          Set<String> requiredHeaders, Map<String, String> modelAliases) {
+        this(name, upstreams, allowedEndpoints, allowedMethods, timeouts, paramWhitelist, allowedOrigins,
+                requiredHeaders, modelAliases, UpstreamProbeConfig.DISABLED);
     }
 
     /** The built-in OpenAI profile pointed at {@code baseUrl} (SPEC S2: {@code OPENAI_API_URL}). */
@@ -80,13 +91,19 @@ public record ProviderConfig(
     /** A copy of this profile with other upstream URLs (used by tests and the CLI). */
     public ProviderConfig withUpstreams(List<URI> newUpstreams) {
         return new ProviderConfig(name, newUpstreams, allowedEndpoints, allowedMethods, timeouts,
-                paramWhitelist, allowedOrigins, requiredHeaders, modelAliases);
+                paramWhitelist, allowedOrigins, requiredHeaders, modelAliases, healthCheck);
     }
 
     /** A copy of this profile with other timeouts. */
     public ProviderConfig withTimeouts(Timeouts newTimeouts) {
         return new ProviderConfig(name, upstreams, allowedEndpoints, allowedMethods, newTimeouts,
-                paramWhitelist, allowedOrigins, requiredHeaders, modelAliases);
+                paramWhitelist, allowedOrigins, requiredHeaders, modelAliases, healthCheck);
+    }
+
+    /** A copy of this profile with other active health probe settings. */
+    public ProviderConfig withHealthCheck(UpstreamProbeConfig probes) {
+        return new ProviderConfig(name, upstreams, allowedEndpoints, allowedMethods, timeouts,
+                paramWhitelist, allowedOrigins, requiredHeaders, modelAliases, probes);
     }
 
     /**

@@ -49,6 +49,7 @@ import java.util.Set;
  *     allowed_origins: [https://app.example.com]                  # exact; omit = any origin
  *     required_headers: [origin]
  *     model_aliases: {fast: gpt-4o-mini}
+ *     health_check: {path: /v1/models, interval: 10s, timeout: 2s}   # active probes; see below
  * </pre>
  *
  * <h2>Which provider is used</h2>
@@ -80,6 +81,14 @@ import java.util.Set;
  *       compared in lower case); {@code *} is refused: leave the list empty to allow any origin.</li>
  *   <li>{@code required_headers}: header names every proxied request must carry.</li>
  *   <li>{@code model_aliases}: model name to the model actually requested upstream.</li>
+ *   <li>{@code health_check}: active probes of every upstream ({@link UpstreamProbeConfig}):
+ *       {@code enabled} (default true when the block is present), {@code path}
+ *       ({@code /v1/models}), {@code method} ({@code GET} or {@code HEAD}), {@code interval}
+ *       ({@code 10s}), {@code timeout} ({@code 2s}), {@code failure_threshold} (2),
+ *       {@code healthy_statuses} (a list of codes or ranges; default {@code [100-499]}: any answer
+ *       below 500 means reachable) and {@code send_api_key} (false). {@code health_check: false}
+ *       turns probes off. Without the block the caller's default applies (off for the library, the
+ *       {@code UPSTREAM_PROBE_*} settings for the server).</li>
  *   <li>{@code connection} (original key, connection pool sizes): accepted and ignored with a
  *       warning; the proxy sizes its pool itself.</li>
  * </ul>
@@ -105,7 +114,9 @@ public final class ProviderConfigLoader {
     private static final List<String> TOP_LEVEL_KEYS = List.of("default_api", "apis");
     private static final List<String> PROVIDER_KEYS = List.of("base_url", "base_urls",
             "allowed_endpoints", "allowed_methods", "timeouts", "param_whitelist", "allowed_origins",
-            "required_headers", "model_aliases", "connection");
+            "required_headers", "model_aliases", "connection", "health_check");
+    private static final List<String> HEALTH_CHECK_KEYS = List.of("enabled", "path", "method", "interval",
+            "timeout", "failure_threshold", "healthy_statuses", "send_api_key");
     private static final List<String> TIMEOUT_KEYS = List.of("connect", "response_header",
             "idle_between_chunks", "pool_idle", "idle_connection", "request", "flush_interval");
 
@@ -121,6 +132,16 @@ public final class ProviderConfigLoader {
      *                         be selected
      */
     public static ProviderConfig load(Path yamlFile, String providerName) {
+        return load(yamlFile, providerName, UpstreamProbeConfig.DISABLED);
+    }
+
+    /**
+     * As {@link #load(Path, String)}, with {@code defaultProbes} for a provider that has no
+     * {@code health_check} block; a block's missing fields also come from it ({@code health_check:
+     * true} is {@code defaultProbes} switched on). The server passes its {@code UPSTREAM_PROBE_*}
+     * settings here.
+     */
+    public static ProviderConfig load(Path yamlFile, String providerName, UpstreamProbeConfig defaultProbes) {
         String source = yamlFile.toString();
         String text;
         try {
@@ -136,7 +157,7 @@ public final class ProviderConfigLoader {
                     : "cannot read the file (" + e.getMessage() + ")";
             throw new ConfigException(source, null, why);
         }
-        return parse(text, providerName, source);
+        return parse(text, providerName, source, defaultProbes);
     }
 
     /**
@@ -149,15 +170,23 @@ public final class ProviderConfigLoader {
      * @throws ConfigException when the text is invalid or no provider can be selected
      */
     public static ProviderConfig parse(String yaml, String providerName, String sourceName) {
-        return new Reader(sourceName).read(yaml, providerName);
+        return parse(yaml, providerName, sourceName, UpstreamProbeConfig.DISABLED);
+    }
+
+    /** As {@link #parse(String, String, String)} with {@code defaultProbes} (see {@link #load(Path, String, UpstreamProbeConfig)}). */
+    public static ProviderConfig parse(String yaml, String providerName, String sourceName,
+                                       UpstreamProbeConfig defaultProbes) {
+        return new Reader(sourceName, defaultProbes).read(yaml, providerName);
     }
 
     /** One parse: carries the source name into every error. */
     private static final class Reader {
         private final String source;
+        private final UpstreamProbeConfig defaultProbes;
 
-        Reader(String source) {
+        Reader(String source, UpstreamProbeConfig defaultProbes) {
             this.source = source;
+            this.defaultProbes = defaultProbes;
         }
 
         ProviderConfig read(String yaml, String providerName) {
@@ -241,6 +270,7 @@ public final class ProviderConfigLoader {
             Set<String> required = headerNames(node.get("required_headers"), at + ".required_headers");
             Map<String, String> aliases = aliases(node.get("model_aliases"), at + ".model_aliases");
             checkAliasesAllowed(aliases, whitelist.get("model"), at);
+            UpstreamProbeConfig probes = healthCheck(node.get("health_check"), at + ".health_check");
             JsonNode connection = node.get("connection");
             if (connection != null) {
                 if (!connection.isObject() && !connection.isNull()) {
@@ -252,7 +282,7 @@ public final class ProviderConfigLoader {
             }
             try {
                 return new ProviderConfig(name, upstreams, endpoints, methods, timeouts, whitelist, origins,
-                        required, aliases);
+                        required, aliases, probes);
             } catch (IllegalArgumentException e) {
                 // The checks above mirror the record's; this keeps any future record check readable too.
                 throw fail(at, e.getMessage());
@@ -379,6 +409,67 @@ public final class ProviderConfigLoader {
                         + " arrives", source, key);
             }
             return new ProviderConfig.Timeouts(connect, responseHeader, idle, poolIdle);
+        }
+
+        private UpstreamProbeConfig healthCheck(JsonNode node, String key) {
+            if (node == null || node.isNull()) {
+                return defaultProbes;
+            }
+            if (node.isBoolean()) {
+                return defaultProbes.withEnabled(node.asBoolean());
+            }
+            if (!node.isObject()) {
+                throw fail(key, "expected a mapping such as {path: /v1/models, interval: 10s, timeout: 2s} or"
+                        + " true/false, got " + describe(node));
+            }
+            checkKeys(node, key, HEALTH_CHECK_KEYS);
+            UpstreamProbeConfig d = defaultProbes;
+            boolean enabled = bool(node.get("enabled"), key + ".enabled", true);
+            String path = node.has("path") ? text(node.get("path"), key + ".path", "a path such as /v1/models")
+                    : d.path();
+            String method = node.has("method") ? text(node.get("method"), key + ".method", "GET or HEAD") : d.method();
+            Duration interval = duration(node, key, "interval", d.interval());
+            Duration timeout = duration(node, key, "timeout", d.timeout());
+            int threshold = d.failureThreshold();
+            JsonNode t = node.get("failure_threshold");
+            if (t != null && !t.isNull()) {
+                if (!t.isIntegralNumber() || t.asInt() < 1) {
+                    throw fail(key + ".failure_threshold", "expected a whole number >= 1, got " + describe(t));
+                }
+                threshold = t.asInt();
+            }
+            List<UpstreamProbeConfig.StatusRange> healthy = d.healthyStatuses();
+            JsonNode statuses = node.get("healthy_statuses");
+            if (statuses != null && !statuses.isNull()) {
+                List<JsonNode> items = list(statuses, key + ".healthy_statuses");
+                List<UpstreamProbeConfig.StatusRange> ranges = new ArrayList<>();
+                for (int i = 0; i < items.size(); i++) {
+                    String itemKey = itemKey(statuses, key + ".healthy_statuses", i);
+                    try {
+                        ranges.add(UpstreamProbeConfig.StatusRange.parse(
+                                scalar(items.get(i), itemKey, "a status such as 401 or a range such as 200-299")));
+                    } catch (IllegalArgumentException e) {
+                        throw fail(itemKey, e.getMessage());
+                    }
+                }
+                healthy = ranges;
+            }
+            boolean sendKey = bool(node.get("send_api_key"), key + ".send_api_key", false);
+            try {
+                return new UpstreamProbeConfig(enabled, path, method, interval, timeout, threshold, healthy, sendKey);
+            } catch (IllegalArgumentException e) {
+                throw fail(key, e.getMessage());
+            }
+        }
+
+        private boolean bool(JsonNode node, String key, boolean fallback) {
+            if (node == null || node.isNull()) {
+                return fallback;
+            }
+            if (!node.isBoolean()) {
+                throw fail(key, "expected true or false, got " + describe(node));
+            }
+            return node.asBoolean();
         }
 
         private Duration duration(JsonNode parent, String parentKey, String name, Duration fallback) {

@@ -435,7 +435,7 @@ abstract class ManagementApiContract {
     @Test
     void routing_unknownPathsAre404_wrongMethodsAre405WithAllow() {
         for (String path : List.of("/manage", "/manage/", "/manage/projects/", "/manage/cache/purge",
-                "/manage/projects/x/tokens", "/manage/projects/%2e%2e", "/manage/usage/stats")) {
+                "/manage/projects/x/tokens", "/manage/projects/%2e%2e", "/manage/usage/nothing")) {
             Reply r = f.call("POST", path, "{}");
             assertThat(r.status()).as(path).isEqualTo(404);
             assertThat(r.errorCode()).isEqualTo("not_found");
@@ -447,6 +447,16 @@ abstract class ManagementApiContract {
         assertThat(f.call("POST", "/manage/tokens/abc", "{}").header("allow")).isEqualTo("GET, PATCH, DELETE");
         assertThat(f.call("GET", "/manage/projects/abc/tokens/revoke", null).header("allow")).isEqualTo("POST");
         assertThat(f.call("DELETE", "/manage/audit", null).header("allow")).isEqualTo("GET");
+        assertThat(f.call("POST", "/manage/usage/stats", "{}").header("allow")).isEqualTo("GET");
+    }
+
+    @Test
+    void usage_withoutAUsageStore_answers503UsageUnavailable() {
+        for (String endpoint : List.of("stats", "recent", "export", "series")) {
+            Reply r = f.call("GET", "/manage/usage/" + endpoint, null);
+            assertThat(r.status()).as(endpoint).isEqualTo(503);
+            assertThat(r.errorCode()).isEqualTo("usage_unavailable");
+        }
     }
 
     @Test

@@ -83,6 +83,11 @@ class MetricsEndToEndTest {
         assertThat(sample(text, "llm_requests_total{provider=\"openai\",status=\"404\",}")).isEqualTo(1);
         assertThat(sample(text, "llm_request_duration_seconds_count{provider=\"openai\",}")).isEqualTo(n + 1);
         assertThat(sample(text, "llm_time_to_first_token_seconds_count{provider=\"openai\",}")).as("upstream answers only").isEqualTo(n);
+        // Every observation lands in exactly one bucket: +Inf holds them all, and the sum is real time.
+        assertThat(sample(text, "llm_request_duration_seconds_bucket{provider=\"openai\",le=\"+Inf\",}")).isEqualTo(n + 1);
+        assertThat(sample(text, "llm_time_to_first_token_seconds_bucket{provider=\"openai\",le=\"+Inf\",}")).isEqualTo(n);
+        assertThat(sample(text, "llm_request_duration_seconds_sum{provider=\"openai\",}")).isPositive();
+        assertThat(sample(text, "llm_request_duration_seconds_bucket{provider=\"openai\",le=\"300.0\",}")).isEqualTo(n + 1);
         assertThat(sample(text, "llm_proxy_errors_by_code_total{code=\"endpoint_not_found\",}")).isEqualTo(1);
         assertThat(sample(text, "llm_proxy_events_published_total")).isEqualTo(n);
         assertThat(sample(text, "llm_proxy_uptime_seconds")).isPositive();

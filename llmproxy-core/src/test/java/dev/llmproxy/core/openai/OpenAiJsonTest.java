@@ -60,4 +60,23 @@ class OpenAiJsonTest {
         byte[] sse = b("data: {\"model\":\"gpt-4o\",\"choices\":[]}\n\ndata: [DONE]\n\n");
         assertThat(OpenAiJson.readSseResponse(sse, 0, sse.length).usage().isEmpty()).isTrue();
     }
+
+    @Test
+    void readSseResponse_findsUsageWrittenWithSpaces_andIgnoresUsageTalkInsideContent() {
+        byte[] sse = b("data: {\"model\":\"gpt-4o\",\"choices\":[{\"delta\":{\"content\":\"\\\"usage\\\": {\"}}]}\n\n"
+                + "data: {\"choices\":[],\"usage\" :\t {\"prompt_tokens\":5,\"completion_tokens\":6}}\n\n"
+                + "data: [DONE]\n\n");
+        OpenAiJson.ResponseInfo info = OpenAiJson.readSseResponse(sse, 0, sse.length);
+        assertThat(info.model()).isEqualTo("gpt-4o");
+        assertThat(info.usage()).isEqualTo(new OpenAiJson.Usage(5, 6, 11));
+    }
+
+    @Test
+    void mayHoldUsage_needsTheKeyWithAnObjectValue() {
+        assertThat(OpenAiJson.mayHoldUsage(b("{\"usage\":{}}"), 0, 13)).isTrue();
+        assertThat(OpenAiJson.mayHoldUsage(b("{\"usage\"\t:\r\n {}}"), 0, 17)).isTrue();
+        assertThat(OpenAiJson.mayHoldUsage(b("{\"usage\":null}"), 0, 15)).isFalse();
+        assertThat(OpenAiJson.mayHoldUsage(b("{\"c\":\"\\\"usage\\\":{\"}"), 0, 20)).isFalse();
+        assertThat(OpenAiJson.mayHoldUsage(b("{\"usage"), 0, 7)).isFalse();
+    }
 }

@@ -273,7 +273,7 @@ class ProviderConfigLoaderTest {
                 Arguments.of(p + "    allowed_endpoint: [/v1/models]\n", "apis.openai.allowed_endpoint",
                         "unknown setting (did you mean 'allowed_endpoints'?); expected one of base_url, base_urls,"
                                 + " allowed_endpoints, allowed_methods, timeouts, param_whitelist, allowed_origins,"
-                                + " required_headers, model_aliases, connection"),
+                                + " required_headers, model_aliases, connection, health_check"),
                 Arguments.of("apis:\n  openai:\n    allowed_methods: [GET]\n", "apis.openai.base_url",
                         "required: the upstream URL, e.g. https://api.openai.com (or a list of URLs for failover)"),
                 Arguments.of("apis:\n  openai:\n    base_url: []\n", "apis.openai.base_url",

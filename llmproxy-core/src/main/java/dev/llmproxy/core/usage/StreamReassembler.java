@@ -1,7 +1,10 @@
-package dev.llmproxy.dispatch;
+package dev.llmproxy.core.usage;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -35,18 +38,24 @@ import java.util.TreeMap;
  * joined with newlines as the SSE specification says; {@code [DONE]} and lines that are not JSON
  * are ignored. A stream cut short (truncated capture, client gone) yields what arrived.
  *
- * <p>Stateless and thread-safe.
+ * <p>Used by the dispatchers (to send backends one completion) and by usage tracking (to count
+ * tool calls and estimate tokens of a stream). Stateless and thread-safe.
  */
-final class StreamReassembler {
+public final class StreamReassembler {
 
-    private static final ObjectMapper MAPPER = JsonSupport.MAPPER;
+    /** Captured bodies are capped by the proxy, but the cap is configurable up to 64 MiB: no string limit. */
+    private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxStringLength(Integer.MAX_VALUE).maxNestingDepth(256).build())
+                    .build())
+            .build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private StreamReassembler() {
     }
 
     /** Whether {@code text} looks like an SSE stream (its first non-blank line is a field). */
-    static boolean looksLikeSse(String text) {
+    public static boolean looksLikeSse(String text) {
         int i = 0;
         while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
             i++;
@@ -60,7 +69,7 @@ final class StreamReassembler {
      *
      * @return the completion, or null when no event in the stream is a JSON object this class knows
      */
-    static JsonNode reassemble(String text) {
+    public static JsonNode reassemble(String text) {
         List<JsonNode> events = dataObjects(text);
         if (events.isEmpty()) {
             return null;
@@ -73,7 +82,7 @@ final class StreamReassembler {
     }
 
     /** The JSON objects of the stream's {@code data} fields, in order. */
-    static List<JsonNode> dataObjects(String text) {
+    public static List<JsonNode> dataObjects(String text) {
         List<JsonNode> out = new ArrayList<>();
         StringBuilder data = null;
         int start = 0;

@@ -1,4 +1,4 @@
-package dev.llmproxy.dispatch;
+package dev.llmproxy.core.usage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.knuddels.jtokkit.Encodings;

@@ -1,0 +1,199 @@
+package dev.llmproxy.core.usage;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.llmproxy.core.openai.ContentEncodings;
+import dev.llmproxy.eventbus.Body;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a {@link UsageObservation} into a {@link UsageRecord}: reads the model, token usage
+ * (including {@code prompt_tokens_details.cached_tokens}) and tool calls from the captured answer
+ * — a JSON body, or an SSE stream reassembled with {@link StreamReassembler}, whose final chunk
+ * carries {@code usage} when the client set {@code stream_options.include_usage} — estimates
+ * tokens with {@link TokenCounter} when a successful answer reported none, and prices the request
+ * with the {@link PriceTable}.
+ *
+ * <p>CPU work (JSON parsing, tokenising): runs on the usage writer's thread, never on an event
+ * loop. A capture that was cut at {@code OBSERVABILITY_MAX_RESPONSE_BODY_BYTES} is read as far as it
+ * goes, so a stream longer than the cap loses its final usage chunk and is estimated instead
+ * (docs/usage.md). Thread-safe.
+ */
+public final class UsageRecords {
+
+    private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxStringLength(Integer.MAX_VALUE).maxNestingDepth(256).build())
+                    .build())
+            .build();
+    /** Largest decompressed copy examined, as for events. */
+    private static final int MAX_INFLATED_BYTES = 4 * 1024 * 1024;
+    /** Path segments that are object ids ({@code file-abc123…}, {@code resp_68…}): folded to {@code {id}}. */
+    private static final Pattern ID_SEGMENT = Pattern.compile("[a-z]+[-_][A-Za-z0-9]{8,}|[A-Za-z0-9_-]{24,}");
+
+    private final PriceTable prices;
+
+    public UsageRecords(PriceTable prices) {
+        this.prices = prices;
+    }
+
+    public PriceTable prices() {
+        return prices;
+    }
+
+    /** The record of {@code o}; never throws on malformed bodies (they simply yield no numbers). */
+    public UsageRecord toRecord(UsageObservation o) {
+        JsonNode request = parse(o.requestBody() == null ? null : bytes(o.requestBody()));
+        String requestedModel = request != null && request.path("model").isTextual()
+                ? request.path("model").asText() : null;
+        UsageObservation.Upstream up = o.upstream();
+        JsonNode answer = null;
+        if (up != null && up.responseBody() != null && up.responseBody().size() > 0) {
+            byte[] body = bytes(up.responseBody());
+            if (up.contentEncoding() != null && !up.contentEncoding().equalsIgnoreCase("identity")) {
+                body = ContentEncodings.decode(up.contentEncoding(), body, MAX_INFLATED_BYTES);
+            }
+            if (body != null) {
+                String text = new String(body, StandardCharsets.UTF_8);
+                answer = up.eventStream() || StreamReassembler.looksLikeSse(text)
+                        ? StreamReassembler.reassemble(text) : parse(body);
+            }
+        }
+        String responseModel = up == null ? null : up.model();
+        if (responseModel == null && answer != null && answer.path("model").isTextual()) {
+            responseModel = answer.path("model").asText();
+        }
+        String model = requestedModel != null ? requestedModel : responseModel;
+        String differentResponseModel = responseModel != null && !responseModel.equals(model) ? responseModel : null;
+
+        long prompt = 0;
+        long completion = 0;
+        long total = 0;
+        long cached = 0;
+        boolean estimated = false;
+        int toolCalls = 0;
+        boolean hit = UsageRecord.CACHE_HIT.equals(o.cacheStatus());
+        if (up != null && !hit) {
+            JsonNode usage = answer == null ? null : answer.get("usage");
+            if (usage != null && usage.isObject()) {
+                prompt = firstInt(usage, "prompt_tokens", "input_tokens");
+                completion = firstInt(usage, "completion_tokens", "output_tokens");
+                total = usage.path("total_tokens").canConvertToLong() ? usage.path("total_tokens").asLong()
+                        : prompt + completion;
+                cached = Math.max(usage.path("prompt_tokens_details").path("cached_tokens").asLong(0),
+                        usage.path("input_tokens_details").path("cached_tokens").asLong(0));
+            } else if (up.promptTokens() != null || up.completionTokens() != null) {
+                prompt = up.promptTokens() == null ? 0 : up.promptTokens();
+                completion = up.completionTokens() == null ? 0 : up.completionTokens();
+                total = up.totalTokens() == null ? prompt + completion : up.totalTokens();
+            } else if (up.status() / 100 == 2) {
+                String countModel = responseModel != null ? responseModel : model;
+                Integer p = TokenCounter.countPrompt(request, countModel);
+                Integer c = TokenCounter.countCompletion(answer, countModel);
+                if (p != null || c != null) {
+                    estimated = true;
+                    prompt = p == null ? 0 : p;
+                    completion = c == null ? 0 : c;
+                    total = prompt + completion;
+                }
+            }
+            toolCalls = countToolCalls(answer);
+        }
+        PriceTable.Cost cost;
+        if (hit) {
+            cost = PriceTable.Cost.FREE;
+        } else if (prompt == 0 && completion == 0) {
+            cost = model == null && responseModel == null ? PriceTable.Cost.FREE
+                    : prices.priceOf(responseModel) != null || prices.priceOf(model) != null
+                    ? PriceTable.Cost.FREE : PriceTable.Cost.UNKNOWN;
+        } else {
+            cost = responseModel != null ? prices.cost(responseModel, prompt, cached, completion) : PriceTable.Cost.UNKNOWN;
+            if (!cost.known()) {
+                cost = prices.cost(model, prompt, cached, completion);
+            }
+        }
+        return new UsageRecord(o.requestId(), o.timestamp(), o.projectId(), o.tokenId(), o.method(),
+                normaliseEndpoint(o.path()), model, differentResponseModel, o.status(), o.streamed(), o.cacheStatus(),
+                prompt, completion, total, cached, estimated, o.latencyNanos() / 1_000_000,
+                o.ttftNanos() < 0 ? null : o.ttftNanos() / 1_000_000, cost.nanos(), cost.known(), toolCalls,
+                o.errorCode());
+    }
+
+    /**
+     * The path without query or trailing slash, with object ids folded to {@code {id}}
+     * ({@code /v1/files/file-abc123def/content} → {@code /v1/files/{id}/content}), so the endpoint
+     * column groups well and holds no identifiers.
+     */
+    public static String normaliseEndpoint(String path) {
+        if (path == null || path.isEmpty()) {
+            return "/";
+        }
+        int q = path.indexOf('?');
+        String p = q >= 0 ? path.substring(0, q) : path;
+        StringBuilder out = new StringBuilder(p.length());
+        for (String segment : p.split("/")) {
+            if (segment.isEmpty()) {
+                continue;
+            }
+            out.append('/').append(ID_SEGMENT.matcher(segment).matches() ? "{id}" : segment);
+        }
+        return out.length() == 0 ? "/" : out.toString();
+    }
+
+    /**
+     * Tool calls in an answer: {@code choices[].message.tool_calls} (a reassembled stream merges
+     * its deltas by index, so each call counts once), a legacy {@code function_call}, or Responses
+     * API output items of a {@code *_call} type.
+     */
+    static int countToolCalls(JsonNode answer) {
+        if (answer == null) {
+            return 0;
+        }
+        int n = 0;
+        for (JsonNode choice : answer.path("choices")) {
+            JsonNode message = choice.path("message");
+            n += message.path("tool_calls").size();
+            if (message.path("function_call").isObject()) {
+                n++;
+            }
+        }
+        for (JsonNode item : answer.path("output")) {
+            if (item.path("type").asText("").endsWith("_call")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static long firstInt(JsonNode usage, String name, String alternative) {
+        JsonNode v = usage.get(name);
+        if (v == null || !v.canConvertToLong()) {
+            v = usage.get(alternative);
+        }
+        return v != null && v.canConvertToLong() ? Math.max(0, v.asLong()) : 0;
+    }
+
+    private static JsonNode parse(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            return null;
+        }
+        try {
+            JsonNode node = JSON.readTree(bytes);
+            return node != null && node.isObject() ? node : null;
+        } catch (IOException | RuntimeException e) {
+            return null; // not JSON, or cut at the capture limit
+        }
+    }
+
+    private static byte[] bytes(Body body) {
+        byte[] out = new byte[body.size()];
+        body.asReadOnlyBuffer().get(out);
+        return out;
+    }
+}
