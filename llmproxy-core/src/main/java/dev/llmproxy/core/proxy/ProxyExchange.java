@@ -551,7 +551,6 @@ final class ProxyExchange {
         upstreamChannel = ch;
         upstream = ch.pipeline().get(UpstreamHandler.class);
         upstream.bind(this);
-        ch.config().setAutoRead(true);
         requestWritten = false;
         upstreamHeaders.set(HttpHeaderNames.HOST, target.hostHeader);
         if (recorder != null) {
@@ -660,7 +659,7 @@ final class ProxyExchange {
             if (!ctx.channel().isWritable()) {
                 // The client reads slower than the upstream writes: stop reading upstream until
                 // ProxyHandler.channelWritabilityChanged says the client caught up.
-                upstreamChannel.config().setAutoRead(false);
+                upstream.pauseReads();
             }
             return;
         }
@@ -679,9 +678,9 @@ final class ProxyExchange {
     }
 
     void resumeUpstreamReads() {
-        Channel ch = upstreamChannel;
-        if (ch != null && !ch.config().isAutoRead()) {
-            ch.config().setAutoRead(true);
+        UpstreamHandler u = upstream;
+        if (u != null) {
+            u.resumeReads();
         }
     }
 

@@ -35,7 +35,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> timer;
     private long idleTimeoutNanos;
-    private long lastReadNanos;
+    private final IdleClock idle = new IdleClock();
     private boolean responseStarted;
 
     UpstreamHandler(UpstreamPool.LoopPool pool, UpstreamTarget target) {
@@ -52,6 +52,27 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     void bind(ProxyExchange exchange) {
         this.exchange = exchange;
         this.responseStarted = false;
+        idle.onResume(System.nanoTime());
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    /**
+     * Stops reading the upstream because the client reads slower than the upstream writes; the
+     * silence that follows is not the upstream's and does not count as idle.
+     */
+    void pauseReads() {
+        if (!idle.paused()) {
+            idle.onPause();
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    /** Reads again (the client caught up); the idle interval restarts now. */
+    void resumeReads() {
+        if (idle.paused()) {
+            idle.onResume(System.nanoTime());
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     /** Detaches from the exchange and cancels its timers; the caller pools or closes the channel. */
@@ -87,7 +108,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
             ex.onUpstreamFailure(this, new UpstreamException("malformed upstream response: " + cause.getMessage(), cause));
             return;
         }
-        lastReadNanos = System.nanoTime();
+        idle.onRead(System.nanoTime());
         if (msg instanceof HttpResponse) {
             HttpResponse response = (HttpResponse) msg;
             if (response.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL
@@ -180,12 +201,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         if (ex == null) {
             return;
         }
-        if (!ctx.channel().config().isAutoRead()) {
-            // Reads are paused because the client reads slower than we receive (backpressure):
-            // the silence is ours, not the upstream's, so it does not count as idle.
-            lastReadNanos = System.nanoTime();
-        }
-        long remaining = idleTimeoutNanos - (System.nanoTime() - lastReadNanos);
+        long remaining = idle.remaining(System.nanoTime(), idleTimeoutNanos);
         if (remaining > 0) {
             timer = ctx.executor().schedule(this::onIdleCheck, remaining, TimeUnit.NANOSECONDS);
             return;
