@@ -52,8 +52,6 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
@@ -498,7 +496,7 @@ final class ProxyExchange {
             h.remove(HttpHeaderNames.CONTENT_LENGTH);
         }
         upstreamHeaders = h;
-        upstreamUri = originForm(request.uri());
+        upstreamUri = RequestTargets.originForm(request.uri());
     }
 
     // ---------------------------------------------------------------- upstream connection
@@ -981,45 +979,5 @@ final class ProxyExchange {
             return inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
         }
         return null;
-    }
-
-    /**
-     * The raw path of a request target without query, or null when the target is not
-     * origin-form or absolute-form (e.g. {@code *}).
-     */
-    static String rawPath(String uri) {
-        if (uri.startsWith("/")) {
-            int q = uri.indexOf('?');
-            int hash = uri.indexOf('#');
-            int end = q >= 0 ? q : uri.length();
-            if (hash >= 0 && hash < end) {
-                end = hash;
-            }
-            return uri.substring(0, end);
-        }
-        if (uri.regionMatches(true, 0, "http://", 0, 7) || uri.regionMatches(true, 0, "https://", 0, 8)) {
-            try {
-                String raw = new URI(uri).getRawPath();
-                return raw == null || raw.isEmpty() ? "/" : raw;
-            } catch (URISyntaxException e) {
-                return null;
-            }
-        }
-        return null;
-    }
-
-    /** The request target in origin-form ({@code /path?query}), as sent upstream. */
-    private static String originForm(String uri) {
-        if (uri.startsWith("/")) {
-            int hash = uri.indexOf('#');
-            return hash >= 0 ? uri.substring(0, hash) : uri;
-        }
-        try {
-            URI parsed = new URI(uri);
-            String p = parsed.getRawPath() == null || parsed.getRawPath().isEmpty() ? "/" : parsed.getRawPath();
-            return parsed.getRawQuery() == null ? p : p + "?" + parsed.getRawQuery();
-        } catch (URISyntaxException e) {
-            return uri;
-        }
     }
 }

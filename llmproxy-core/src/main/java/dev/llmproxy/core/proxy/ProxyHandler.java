@@ -117,7 +117,7 @@ public final class ProxyHandler extends ChannelInboundHandlerAdapter {
             rejectMalformed(result.cause());
             return;
         }
-        String path = ProxyExchange.rawPath(request.uri());
+        String path = RequestTargets.rawPath(request.uri());
         if (path == null || !path.startsWith(engine.pathPrefix)) {
             passingThrough = !(request instanceof LastHttpContent);
             ctx.fireChannelRead(request);

@@ -63,7 +63,7 @@ class HostileInputFuzzTest {
         }
         byte[] body = data.consumeRemainingAsBytes();
 
-        String path = ProxyExchange.rawPath(uri);
+        String path = RequestTargets.rawPath(uri);
         if (path == null) {
             return;
         }
