@@ -24,6 +24,7 @@ LANE_TITLES = OrderedDict([
     ("sse-c512", "SSE, 512 concurrent streams"),
     ("cache-c1", "cache hit vs miss, concurrency 1"),
     ("cache-c32", "cache hit vs miss, concurrency 32"),
+    ("cache-wire", "cache hit vs miss, server-side service time (tcpdump), concurrency 1"),
     ("redis-c1", "event bus: Redis Streams vs in-memory, concurrency 1"),
     ("redis-rate", "event bus: Redis Streams vs in-memory, open loop"),
 ])
@@ -95,6 +96,12 @@ for lane in ("cache-c1", "cache-c32"):
     if hit and miss and hit.get("p50") and miss.get("p50"):
         extra.append(f"- {lane}: miss/hit latency p50 {miss['p50'] / hit['p50']:.1f}×, "
                      f"hit/miss throughput {hit['rps'] / miss['rps']:.1f}×")
+wire = summary.get("cache-wire", {})
+if wire.get("ours-hit") and wire.get("ours-miss") and wire["ours-hit"].get("p50"):
+    hit, miss = wire["ours-hit"], wire["ours-miss"]
+    extra.append(f"- cache-wire (server-side service time): hit p50 {fmt_us(hit['p50'])}, p99 {fmt_us(hit['p99'])}; "
+                 f"miss p50 {fmt_us(miss['p50'])}, p99 {fmt_us(miss['p99'])}; miss/hit p50 {miss['p50'] / hit['p50']:.1f}×, "
+                 f"p99 {miss['p99'] / hit['p99']:.1f}×")
 r1 = summary.get("redis-c1", {})
 if r1.get("ours-redis") and r1.get("ours-memory") and r1.get("direct"):
     d = r1["direct"]

@@ -425,6 +425,37 @@ if has_lane cache; then
       wrk_run cache-c32 "$t" "$r" "$u" 32 "$c1_s" "$a" "$cc"
     done
   done
+  # Server-side service time, hit vs miss: what the proxy itself takes, from a request's first
+  # segment in to its answer's last segment out as the kernel saw them (tcpdump on loopback,
+  # bench/tools/service-time.py). A client's own time and wake-ups, which on a small VM are most
+  # of a loopback round trip, are not in it; the miss includes its round trip to the upstream.
+  if command -v tcpdump >/dev/null 2>&1 && [[ "$(id -u)" -eq 0 ]]; then
+    log "lane cache-wire: server-side service time of hits and misses (tcpdump on lo)"
+    port="${ours_port[ours]}"
+    for ((r = 0; r < rounds; r++)); do
+      for t in $(rotate $r ours-hit ours-miss); do
+        cc=""; [[ "$t" == ours-hit ]] && cc="public, max-age=600"
+        pcap="$work/cache-wire-$t-$r.pcap"
+        tcpdump -i lo -s 128 -B 65536 --time-stamp-precision=nano -w "$pcap" "tcp port $port" \
+          2>"$work/tcpdump-$t-$r.log" &
+        dump_pid=$!
+        for _ in $(seq 1 50); do grep -q "listening on" "$work/tcpdump-$t-$r.log" 2>/dev/null && break; sleep 0.1; done
+        wrk_run cache-c1-wire "$t" "$r" "$ours_url" 1 "$c1_s" "$auth" "$cc" >/dev/null
+        kill -INT "$dump_pid"; wait "$dump_pid" 2>/dev/null || true
+        python3 "$repo/bench/tools/service-time.py" "$pcap" "$port" "$t" | python3 -c '
+import json, sys
+s = json.loads(sys.stdin.read())
+print(json.dumps({"lane": "cache-wire", "target": sys.argv[1], "round": int(sys.argv[2]),
+                  "requests": s["requests"], "p50": s["p50_us"], "p90": s["p90_us"], "p99": s["p99_us"],
+                  "p999": s["p999_us"]}))' "$t" "$r" >>"$raw"
+        grep -q "packets dropped by kernel" "$work/tcpdump-$t-$r.log" && \
+          grep "dropped by kernel" "$work/tcpdump-$t-$r.log" | sed "s/^/  $t: /" >&2
+        rm -f "$pcap"
+      done
+    done
+  else
+    log "lane cache-wire skipped: needs tcpdump (Debian: tcpdump) and root"
+  fi
 fi
 
 if has_lane redis; then
