@@ -24,7 +24,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * <p>It takes whatever is buffered (up to {@value #MAX_BATCH_EVENTS} events, no more than the
  * buffer's capacity, or about {@value #MAX_BATCH_BYTES} bytes of JSON), encodes each with {@link EventCodec} here rather than
  * on the request thread, and sends them as one pipeline of {@code XADD key MAXLEN ~ N * event
- * <json>}: one round trip per batch, however many events.
+ * <json>}: one round trip per batch, however many events. Between batches it lingers 1 ms, so
+ * under load a batch gathers a millisecond's events and publishers never have to wake it.
  *
  * <p><b>Failures.</b> When the connection fails the batch is kept and retried after a backoff
  * (100 ms doubling to 5 s) on a new connection, while publishers keep filling the buffer up to its
@@ -43,6 +44,13 @@ final class StreamPublisher implements Runnable {
     static final int MAX_BATCH_EVENTS = 1_000;
     static final int MAX_BATCH_BYTES = 4 * 1024 * 1024;
     private static final long IDLE_POLL_MILLIS = 100;
+    /**
+     * After writing a batch smaller than the maximum, the thread sleeps this long before looking
+     * again (Kafka's {@code linger.ms}), so that under steady load events pile up into one pipeline
+     * instead of one round trip each. While it sleeps it is not waiting on the buffer, so a
+     * publisher's {@code offer} does not have to wake it: no futex call on the request thread.
+     */
+    static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final RedisSettings settings;
     private final RedisConnector connector;
@@ -107,7 +115,10 @@ final class StreamPublisher implements Runnable {
                     if (stopping && (buffer.isEmpty() || pastDeadline())) {
                         break;
                     }
-                    Event first = buffer.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    Event first = buffer.poll(); // after a linger, usually there
+                    if (first == null) {
+                        first = buffer.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS); // idle: the next offer wakes us
+                    }
                     if (first == null) {
                         continue;
                     }
@@ -120,7 +131,11 @@ final class StreamPublisher implements Runnable {
                     break;
                 }
                 try {
+                    boolean full = batch.size() >= maxBatchEvents;
                     write(batch, payloads);
+                    if (batch.isEmpty() && !full && !stopping) {
+                        LockSupport.parkNanos(LINGER_NANOS); // stop() unparks
+                    }
                 } catch (JedisException e) {
                     onConnectionFailure(e);
                     pauseAfterFailure();
