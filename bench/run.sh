@@ -11,7 +11,7 @@
 #   bench/run.sh --quick            about 6 minutes: 2 rounds, short lanes
 #   bench/run.sh                    about 12 minutes: 3 rounds, longer lanes
 #   bench/run.sh --lanes c1,cache   only some lanes (c1 c32 rate sse cache redis startup)
-#   bench/run.sh --profile          also record a JFR profile of the full-features proxy
+#   bench/run.sh --profile          also record a JFR profile of the full-features proxy (ours.jfr, ours-sse.jfr)
 #   bench/run.sh --pin              proxies on CPU 1, load generators and upstreams on CPU 0
 #
 # Needs: java 17+, nginx (Debian: nginx-light), wrk, curl, python3; redis-server on
@@ -196,9 +196,10 @@ start_ours() { # NAME UPSTREAM-URL [ENV=VALUE...] ; sets ours_port/ours_pid[NAME
   shift 2
   mkdir -p "$dir"
   port=$(free_port)
-  local extra=()
-  if $profile && [[ "$name" == ours ]]; then
-    extra+=("-XX:StartFlightRecording=filename=$out/ours.jfr,settings=profile,dumponexit=true")
+  # GC pauses stop every stream at once: each proxy's GC log (pauses only) lands in the results.
+  local extra=("-Xlog:gc:file=$dir/$name-gc.log")
+  if $profile && [[ "$name" == ours || "$name" == ours-sse ]]; then
+    extra+=("-XX:StartFlightRecording=filename=$out/$name.jfr,settings=profile,dumponexit=true")
   fi
   "${sut[@]}" env LISTEN_ADDR="127.0.0.1:$port" DATABASE_PATH="$dir/llm-proxy.db" \
     MANAGEMENT_TOKEN="$management_token" OPENAI_API_URL="$upstream" AUDIT_LOG_FILE="$dir/audit.log" LOG_LEVEL=warn \
@@ -469,7 +470,7 @@ if has_lane sse; then
   # 15 s of wrk in the other lanes; every target gets them (nginx and SseUpstream too).
   for u in "$sse_url" "$nginx_sse_url" "$sse_ours_url"; do
     bench_run sse-warm ours-sse 0 "$u" "${ours_token[ours-sse]}" --stream -c 64 -r "$sse_warm_n" \
-      --header 'X-Bench-Chunks: 1' >/dev/null
+      --header X-Bench-Chunks=1 >/dev/null
   done
   bench_run sse-warm ours-sse 0 "$sse_ours_url" "${ours_token[ours-sse]}" --stream -c 64 -r 256 >/dev/null
   sed -i '/"lane": "sse-warm"/d' "$raw"
@@ -481,7 +482,7 @@ if has_lane sse; then
       # TTFT does not depend on the stream's length: 8-chunk streams let sse-c1 measure enough
       # streams for a p99 (the first 3 warm the fresh client JVM and are not counted).
       bench_run sse-c1 "$t" "$r" "$u" "${ours_token[ours-sse]}" --stream -c 1 -r "$sse_c1_n" --warmup 3 \
-        --header 'X-Bench-Chunks: 8'
+        --header X-Bench-Chunks=8
       bench_run sse-c512 "$t" "$r" "$u" "${ours_token[ours-sse]}" --stream -c "$sse_many" -r "$sse_many" \
         --threads 2 --timeout 60s
     done
