@@ -20,7 +20,7 @@ LANE_TITLES = OrderedDict([
     ("c1", "concurrency 1 (wrk -c1), 0 ms upstream"),
     ("c32", "max throughput, concurrency 32 (wrk -c32)"),
     ("rate", "open loop at a fixed rate (llm-proxy benchmark --rate)"),
-    ("sse-c1", "SSE, 1 stream at a time (64 chunks / 20 ms)"),
+    ("sse-c1", "SSE, 1 stream at a time (8 chunks / 20 ms)"),
     ("sse-c512", "SSE, 512 concurrent streams"),
     ("cache-c1", "cache hit vs miss, concurrency 1"),
     ("cache-c32", "cache hit vs miss, concurrency 32"),

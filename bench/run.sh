@@ -11,7 +11,7 @@
 #   bench/run.sh --quick            about 6 minutes: 2 rounds, short lanes
 #   bench/run.sh                    about 12 minutes: 3 rounds, longer lanes
 #   bench/run.sh --lanes c1,cache   only some lanes (c1 c32 rate sse cache redis startup)
-#   bench/run.sh --profile          also record a JFR profile of the full-features proxy
+#   bench/run.sh --profile          also record a JFR profile of the full-features proxy (ours.jfr, ours-sse.jfr)
 #   bench/run.sh --pin              proxies on CPU 1, load generators and upstreams on CPU 0
 #
 # Needs: java 17+, nginx (Debian: nginx-light), wrk, curl, python3; redis-server on
@@ -47,9 +47,9 @@ while [[ $# -gt 0 ]]; do
 done
 
 if $quick; then
-  : "${rounds:=2}"; warm_s=5; c1_s=3; c32_s=4; rate=1000; rate_s=3; sse_c1_n=5; sse_many=512
+  : "${rounds:=2}"; warm_s=5; c1_s=3; c32_s=4; rate=1000; rate_s=3; sse_c1_n=40; sse_warm_n=10000; sse_many=512
 else
-  : "${rounds:=3}"; warm_s=15; c1_s=5; c32_s=8; rate=2000; rate_s=5; sse_c1_n=10; sse_many=512
+  : "${rounds:=3}"; warm_s=15; c1_s=5; c32_s=8; rate=2000; rate_s=5; sse_c1_n=100; sse_warm_n=20000; sse_many=512
 fi
 
 # ------------------------------------------------------------------ prerequisites
@@ -196,9 +196,10 @@ start_ours() { # NAME UPSTREAM-URL [ENV=VALUE...] ; sets ours_port/ours_pid[NAME
   shift 2
   mkdir -p "$dir"
   port=$(free_port)
-  local extra=()
-  if $profile && [[ "$name" == ours ]]; then
-    extra+=("-XX:StartFlightRecording=filename=$out/ours.jfr,settings=profile,dumponexit=true")
+  # GC pauses stop every stream at once: each proxy's GC log (pauses only) lands in the results.
+  local extra=("-Xlog:gc:file=$dir/$name-gc.log")
+  if $profile && [[ "$name" == ours || "$name" == ours-sse ]]; then
+    extra+=("-XX:StartFlightRecording=filename=$out/$name.jfr,settings=profile,dumponexit=true")
   fi
   "${sut[@]}" env LISTEN_ADDR="127.0.0.1:$port" DATABASE_PATH="$dir/llm-proxy.db" \
     MANAGEMENT_TOKEN="$management_token" OPENAI_API_URL="$upstream" AUDIT_LOG_FILE="$dir/audit.log" LOG_LEVEL=warn \
@@ -488,10 +489,20 @@ if has_lane redis; then
 fi
 
 if has_lane sse; then
-  log "lane sse: 64 chunks at 20 ms; 1 stream at a time, then $sse_many concurrent"
+  log "lane sse: 1 stream at a time ($sse_c1_n streams of 8 chunks at 20 ms), then $sse_many concurrent of 64 chunks"
   start_ours ours-sse "$sse_url"
   create_token ours-sse
   sse_ours_url="http://127.0.0.1:${ours_port[ours-sse]}"
+  # Warm-up. A 64-chunk stream lasts 1.3 s, so the 256 full streams below pass the request path
+  # only 256 times: far below the JIT's C2 thresholds (thousands of calls), and with only those
+  # the proxy was still compiling and running profiled C1 code on every request of sse-c1 (its
+  # own CPU time per request 4x the warm value, the compiler threads competing for the 2 cores).
+  # Short streams (X-Bench-Chunks: 1, ~20 ms each) warm the request and relay path like the
+  # 15 s of wrk in the other lanes; every target gets them (nginx and SseUpstream too).
+  for u in "$sse_url" "$nginx_sse_url" "$sse_ours_url"; do
+    bench_run sse-warm ours-sse 0 "$u" "${ours_token[ours-sse]}" --stream -c 64 -r "$sse_warm_n" \
+      --header X-Bench-Chunks=1 >/dev/null
+  done
   bench_run sse-warm ours-sse 0 "$sse_ours_url" "${ours_token[ours-sse]}" --stream -c 64 -r 256 >/dev/null
   sed -i '/"lane": "sse-warm"/d' "$raw"
   for ((r = 0; r < rounds; r++)); do
@@ -499,7 +510,10 @@ if has_lane sse; then
       case "$t" in
         direct-sse) u="$sse_url" ;; nginx-sse) u="$nginx_sse_url" ;; ours-sse) u="$sse_ours_url" ;;
       esac
-      bench_run sse-c1 "$t" "$r" "$u" "${ours_token[ours-sse]}" --stream -c 1 -r "$sse_c1_n"
+      # TTFT does not depend on the stream's length: 8-chunk streams let sse-c1 measure enough
+      # streams for a p99 (the first 3 warm the fresh client JVM and are not counted).
+      bench_run sse-c1 "$t" "$r" "$u" "${ours_token[ours-sse]}" --stream -c 1 -r "$sse_c1_n" --warmup 3 \
+        --header X-Bench-Chunks=8
       bench_run sse-c512 "$t" "$r" "$u" "${ours_token[ours-sse]}" --stream -c "$sse_many" -r "$sse_many" \
         --threads 2 --timeout 60s
     done

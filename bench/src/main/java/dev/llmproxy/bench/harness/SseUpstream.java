@@ -31,7 +31,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The streaming lane's upstream: answers every request with an OpenAI chat-completion SSE stream of
  * {@code --chunks} content deltas, {@code --interval-ms} apart (the first right after the headers),
- * then a usage chunk and {@code data: [DONE]}. Chunks are pre-encoded and sent as read-only
+ * then a usage chunk and {@code data: [DONE]}. A request header {@code X-Bench-Chunks: N} asks for
+ * N content deltas instead (0 to 64 × {@code --chunks}): the harness warms the proxy's request
+ * path with thousands of short streams without waiting 1.3 s for each. Chunks are pre-encoded and sent as read-only
  * slices of one shared buffer, and timing is by the event loop's scheduler, so the mock costs far
  * less than what it feeds. Thousands of concurrent streams are fine: nothing blocks.
  *
@@ -122,20 +124,32 @@ public final class SseUpstream {
                     .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             ctx.write(head, ctx.voidPromise());
             ctx.writeAndFlush(new DefaultHttpContent(stream.role.duplicate()), ctx.voidPromise());
-            send(ctx, 0);
+            send(ctx, 0, chunks(request));
         }
 
-        private void send(ChannelHandlerContext ctx, int sent) {
+        private int chunks(FullHttpRequest request) {
+            String asked = request.headers().get("X-Bench-Chunks");
+            if (asked == null) {
+                return stream.chunks;
+            }
+            try {
+                return Math.max(0, Math.min(64 * stream.chunks, Integer.parseInt(asked.trim())));
+            } catch (NumberFormatException e) {
+                return stream.chunks;
+            }
+        }
+
+        private void send(ChannelHandlerContext ctx, int sent, int total) {
             if (!ctx.channel().isActive()) {
                 return;
             }
-            if (sent == stream.chunks) {
+            if (sent == total) {
                 ctx.write(new DefaultHttpContent(stream.tail.duplicate()), ctx.voidPromise());
                 ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
                 return;
             }
             ctx.writeAndFlush(new DefaultHttpContent(stream.content.duplicate()), ctx.voidPromise());
-            ctx.executor().schedule(() -> send(ctx, sent + 1), stream.intervalMs, TimeUnit.MILLISECONDS);
+            ctx.executor().schedule(() -> send(ctx, sent + 1, total), stream.intervalMs, TimeUnit.MILLISECONDS);
         }
 
         @Override

@@ -54,6 +54,57 @@ class UsageRecordsTest {
         assertThat(r.ttftMillis()).isEqualTo(3);
     }
 
+    /** Upstream facts as the proxy hands them over: the model and usage it read while relaying. */
+    private static UsageObservation.Upstream readByProxy(String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        dev.llmproxy.core.openai.OpenAiJson.ResponseInfo info =
+                dev.llmproxy.core.openai.OpenAiJson.readSseResponse(bytes, 0, bytes.length);
+        return new UsageObservation.Upstream(200, Body.of(body), null, true, info.model(), info.usage().promptTokens(),
+                info.usage().completionTokens(), info.usage().totalTokens());
+    }
+
+    @Test
+    void aPlainStreamWhoseUsageTheProxyRead_isNotReassembled_andGivesTheSameRecord() {
+        StringBuilder sse = new StringBuilder();
+        String prefix = "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o-mini-2024-07-18\",";
+        sse.append(prefix).append("\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}],\"usage\":null}\n\n");
+        for (int i = 0; i < 64; i++) {
+            sse.append(prefix).append("\"choices\":[{\"index\":0,\"delta\":{\"content\":\"token \"}}],\"usage\":null}\n\n");
+        }
+        sse.append(prefix).append("\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":64,\"total_tokens\":73}}\n\n");
+        sse.append("data: [DONE]\n\n");
+        UsageObservation.Upstream proxyRead = readByProxy(sse.toString());
+        assertThat(UsageRecords.proxyReadSuffices(proxyRead, sse.toString().getBytes(StandardCharsets.UTF_8))).isTrue();
+
+        String request = "{\"model\":\"gpt-4o-mini\",\"stream\":true}";
+        UsageRecord fast = records.toRecord(observation(request, proxyRead, "NONE"));
+        UsageRecord reassembled = records.toRecord(observation(request, answer(sse.toString(), true), "NONE"));
+
+        assertThat(fast).isEqualTo(reassembled);
+        assertThat(fast.promptTokens()).isEqualTo(9);
+        assertThat(fast.completionTokens()).isEqualTo(64);
+        assertThat(fast.totalTokens()).isEqualTo(73);
+        assertThat(fast.responseModel()).isEqualTo("gpt-4o-mini-2024-07-18");
+        assertThat(fast.costKnown()).isTrue();
+    }
+
+    @Test
+    void streamsWithToolCallsOrCachedTokens_areStillReassembled() {
+        String sse = """
+                data: {"id":"c","object":"chat.completion.chunk","model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"a","arguments":"{}"}}]}}]}
+
+                data: {"id":"c","object":"chat.completion.chunk","model":"gpt-4o-2024-08-06","choices":[],"usage":{"prompt_tokens":100,"completion_tokens":20,"total_tokens":120,"prompt_tokens_details":{"cached_tokens":40}}}
+
+                data: [DONE]
+
+                """;
+        UsageObservation.Upstream proxyRead = readByProxy(sse);
+        assertThat(UsageRecords.proxyReadSuffices(proxyRead, sse.getBytes(StandardCharsets.UTF_8))).isFalse();
+        UsageRecord r = records.toRecord(observation("{\"model\":\"gpt-4o\",\"stream\":true}", proxyRead, "NONE"));
+        assertThat(r.toolCalls()).isEqualTo(1);
+        assertThat(r.cachedTokens()).isEqualTo(40);
+    }
+
     @Test
     void gzipAnswers_areInflated_andResponsesApiCallsCount() throws Exception {
         String json = "{\"model\":\"o4-mini\",\"output\":[{\"type\":\"reasoning\"},{\"type\":\"function_call\",\"name\":\"f\","
