@@ -122,6 +122,7 @@ final class ServerCommand implements Callable<Integer> {
         StartupTrace.mark("logging set up");
         ServerConfig config = reader.read();
         StartupTrace.mark("configuration read");
+        StartupWarmUp.start(config.storage().database());
         List<String> captureWarnings = new ArrayList<>();
         WireCaptureConfig wireCapture = reader.wireCapture(config.managementToken(), captureWarnings);
         for (String warning : config.warnings()) {
