@@ -228,6 +228,7 @@ public final class LlmProxy implements AutoCloseable {
         try {
             serverChannel = b.bind(settings.listenAddress()).syncUninterruptibly().channel();
         } catch (Exception e) {
+            healthMonitor.close();
             bossGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workerGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             bossGroup = null;
