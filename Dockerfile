@@ -34,7 +34,8 @@ COPY config/ /app/config/
 # time of a start. Should the training fail, the image is still built and starts without it.
 RUN dir=$(mktemp -d) \
  && (LISTEN_ADDR=127.0.0.1:18080 DATABASE_PATH="$dir/cds.db" AUDIT_LOG_FILE="$dir/audit.log" \
-     MANAGEMENT_TOKEN=cds-training-only LOG_LEVEL=warn java -XX:ArchiveClassesAtExit=/app/llm-proxy.jsa \
+     MANAGEMENT_TOKEN=cds-training-only LOG_LEVEL=warn java -XX:MaxRAMPercentage=75 \
+     -XX:ArchiveClassesAtExit=/app/llm-proxy.jsa \
      -Xlog:cds=off -Xlog:cds+dynamic=off -jar /app/llm-proxy.jar server >"$dir/server.log" 2>&1 & \
      pid=$!; \
      for i in $(seq 1 300); do curl -fs -o /dev/null http://127.0.0.1:18080/health && break; sleep 0.2; done; \
