@@ -27,6 +27,24 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /llm-proxy.jar /app/llm-proxy.jar
 COPY config/ /app/config/
+# Class Data Sharing (docs/performance.md#start-up): one training start of the server, here with
+# the image's own JVM and the jar at its final path (an archive fits only the JVM build and the jar
+# it was made with), records the classes it loads into /app/llm-proxy.jsa when it stops. Every
+# container start then maps them instead of reading and verifying them again: about half the CPU
+# time of a start. Should the training fail, the image is still built and starts without it.
+RUN dir=$(mktemp -d) \
+ && (LISTEN_ADDR=127.0.0.1:18080 DATABASE_PATH="$dir/cds.db" AUDIT_LOG_FILE="$dir/audit.log" \
+     MANAGEMENT_TOKEN=cds-training-only LOG_LEVEL=warn java -XX:MaxRAMPercentage=75 \
+     -XX:ArchiveClassesAtExit=/app/llm-proxy.jsa \
+     -Xlog:cds=off -Xlog:cds+dynamic=off -jar /app/llm-proxy.jar server >"$dir/server.log" 2>&1 & \
+     pid=$!; \
+     for i in $(seq 1 300); do curl -fs -o /dev/null http://127.0.0.1:18080/health && break; sleep 0.2; done; \
+     curl -s -o /dev/null -H 'Authorization: Bearer cds-training-only' http://127.0.0.1:18080/manage/projects; \
+     curl -s -o /dev/null -X POST -H 'Authorization: Bearer sk-training' -H 'Content-Type: application/json' \
+       -d '{"model":"gpt-4o-mini","messages":[]}' http://127.0.0.1:18080/v1/chat/completions; \
+     kill "$pid"; wait "$pid"; true) \
+ && (test -s /app/llm-proxy.jsa || (echo "no CDS archive made; containers start without one" && cat "$dir/server.log")) \
+ && rm -rf "$dir"
 USER 65532:65532
 # SQLite database, audit log and file event logs (./data relative to /app).
 VOLUME ["/app/data"]
@@ -34,5 +52,7 @@ ENV LISTEN_ADDR=0.0.0.0:8080
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD curl -fsS http://127.0.0.1:8080/health || exit 1
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/llm-proxy.jar"]
+# -Xlog:cds=off: without a usable archive the JVM just starts without one, silently.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:SharedArchiveFile=/app/llm-proxy.jsa", "-Xlog:cds=off", \
+            "-Xlog:cds+dynamic=off", "-jar", "/app/llm-proxy.jar"]
 CMD ["server"]

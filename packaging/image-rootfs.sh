@@ -17,7 +17,9 @@ mkdir -p "$out/opt" "$out/tmp" "$out/app/data" "$out/etc"
 # EC and other crypto providers for TLS to upstreams, and jdk.unsupported for Netty and Caffeine.
 modules=$("$java_home/bin/jdeps" --multi-release 17 --ignore-missing-deps --print-module-deps -q "$jar")
 modules="$modules,jdk.crypto.ec,jdk.crypto.cryptoki,jdk.unsupported,jdk.naming.dns,jdk.zipfs"
-"$java_home/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
+# --generate-cds-archive: the runtime's own classes as a Class Data Sharing archive, as a full JDK
+# ships them (lib/server/classes.jsa); without it every start parses and verifies them again.
+"$java_home/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --generate-cds-archive \
   --compress=2 --output "$out/opt/java"
 
 # The runtime's CA store: a symbolic link into /etc on Debian's JDK, so copy what it points to.

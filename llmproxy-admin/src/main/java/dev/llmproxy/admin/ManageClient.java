@@ -56,12 +56,30 @@ final class ManageClient {
     }
 
     private final Supplier<URI> baseUrl;
-    private final HttpClient http;
+    /**
+     * Made on the first page view, not with the UI: building an {@link HttpClient} loads the JDK's
+     * default TLS context and trust store and starts a selector thread, a few hundred ms of a
+     * server's start-up for a console that may never be opened.
+     */
+    private volatile HttpClient http;
 
     ManageClient(Supplier<URI> baseUrl) {
         this.baseUrl = baseUrl;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    private HttpClient http() {
+        HttpClient h = http;
+        if (h == null) {
+            synchronized (this) {
+                h = http;
+                if (h == null) {
+                    h = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                            .connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
+                    http = h;
+                }
+            }
+        }
+        return h;
     }
 
     URI base() {
@@ -96,7 +114,7 @@ final class ManageClient {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         }
         try {
-            HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> r = http().send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
             String type = r.headers().firstValue("Content-Type").orElse("");
             JsonNode json = MissingNode.getInstance();
             if (type.startsWith("application/json") && r.body().length > 0) {

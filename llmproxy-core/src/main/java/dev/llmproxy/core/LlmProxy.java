@@ -225,8 +225,6 @@ public final class LlmProxy implements AutoCloseable {
                         p.addLast("local-endpoints", new LocalEndpointsHandler(VERSION, health, metrics));
                     }
                 });
-        // One round of dependency checks before listening, so /ready is right from the first request.
-        healthMonitor.start();
         try {
             serverChannel = b.bind(settings.listenAddress()).syncUninterruptibly().channel();
         } catch (Exception e) {
@@ -236,6 +234,9 @@ public final class LlmProxy implements AutoCloseable {
             bossGroup = null;
             throw new IllegalStateException("cannot listen on " + settings.listenAddress() + ": " + e.getMessage(), e);
         }
+        // Dependency checks start once listening and do not hold start-up back: /v1 serves at once,
+        // and /ready reports not ready ("unknown") until their first round has answered.
+        healthMonitor.startInBackground();
         engine.startProbes("llm-proxy/" + VERSION + " (health probe)");
         log.info("llm-proxy {} listening on {} ({} transport, {} I/O threads), upstream {} {}", VERSION,
                 localAddress(), Transports.epoll() ? "epoll" : "nio", threads, settings.provider().name(),

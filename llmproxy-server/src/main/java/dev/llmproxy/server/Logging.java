@@ -22,7 +22,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Sets up Logback from {@link LogSettings}, replacing whatever {@code logback.xml} set up at class
+ * Sets up Logback from {@link LogSettings}, replacing what {@link DefaultLogging} set up at class
  * loading: console always, plus a size-rotated file when {@code LOG_FILE} is set. The level
  * applies to the root logger and {@code dev.llmproxy}; Netty never goes below info, because its
  * debug output (allocator and platform probing, leak detector internals) buries the proxy's own.
@@ -54,6 +54,11 @@ final class Logging {
         }
         LoggerContext context = (LoggerContext) factory;
         context.reset();
+        configure(context, settings);
+    }
+
+    /** Sets up {@code context}, freshly made or reset; also the defaults at class loading ({@link DefaultLogging}). */
+    static void configure(LoggerContext context, LogSettings settings) {
 
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.addAppender(console(context));

@@ -116,9 +116,13 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        StartupTrace.mark("server command");
         ServerConfigReader reader = new ServerConfigReader(flags(), context.env());
         Logging.apply(reader.logSettings());
+        StartupTrace.mark("logging set up");
         ServerConfig config = reader.read();
+        StartupTrace.mark("configuration read");
+        StartupWarmUp.start(config.storage().database());
         List<String> captureWarnings = new ArrayList<>();
         WireCaptureConfig wireCapture = reader.wireCapture(config.managementToken(), captureWarnings);
         for (String warning : config.warnings()) {
@@ -138,7 +142,9 @@ final class ServerCommand implements Callable<Integer> {
         EventSettings events = config.events();
         Duration shutdownTimeout = reader.shutdownTimeout();
         EmbeddedAdmin admin = EmbeddedAdmin.create(reader.adminSettings());
+        StartupTrace.mark("admin UI created");
         ServerServices services = ServerServices.open(config.storage(), config.managementToken(), config.cache());
+        StartupTrace.mark("services open (database, stores, token service)");
         EventBus bus;
         FileEventLog fileLog;
         LlmProxy proxy;
@@ -153,6 +159,7 @@ final class ServerCommand implements Callable<Integer> {
                 builder.responseCache(services.responseCache(), config.cache());
             }
             fileLog = openFileEventLog(bus, events);
+            StartupTrace.mark("event bus open");
             try {
                 proxy = builder.eventBus(bus)
                         .eventBodyLimits(events.maxRequestBodyBytes(), events.maxResponseBodyBytes())
@@ -162,7 +169,10 @@ final class ServerCommand implements Callable<Integer> {
                         .usageWriter(services.usageWriter())
                         .metrics(config.metricsEnabled())
                         .wireCapture(wireCapture)
-                        .build().start();
+                        .build();
+                StartupTrace.mark("proxy built");
+                proxy.start();
+                StartupTrace.mark("proxy listening");
             } catch (RuntimeException e) {
                 closeQuietly(fileLog, bus);
                 throw e;

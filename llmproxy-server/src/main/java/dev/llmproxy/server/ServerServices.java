@@ -111,24 +111,9 @@ final class ServerServices implements AutoCloseable {
         InvalidationBus invalidations = null;
         RedisLink redis = storage.redis();
         if (redis != null) {
-            if (redis.tls() || redis.user() != null) {
-                throw new ConfigError("REDIS_ADDR: token invalidation over Redis does not support TLS (rediss://) or"
-                        + " ACL users yet; use redis://[:password@]host:port[/db] with REDIS_PASSWORD");
-            }
-            RedisClient client = RedisClient.builder()
-                    .hostAndPort(new HostAndPort(redis.host(), redis.port()))
-                    .clientConfig(DefaultJedisClientConfig.builder().database(redis.database())
-                            .password(redis.password()).timeoutMillis(2000).clientName("llmproxy-ratelimit").build())
-                    .build();
-            opened.add(client);
-            healthChecks.add(redisCheck(client, redis));
-            rateLimiter = new RedisRateLimiter(client, RedisLink.RATE_LIMIT_PREFIX, blocking, redis.failMode());
-            invalidations = new RedisInvalidationBus(redis.host(), redis.port(), redis.database(), redis.password(),
-                    RedisLink.INVALIDATION_CHANNEL);
-            opened.add(invalidations);
-            log.info("token invalidation and rate limits shared through Redis at {} (rate limits fail {} while it"
-                    + " is down)", redis.endpoint(), redis.failMode() == RedisRateLimiter.FailMode.OPEN ? "open"
-                    : "closed");
+            RedisShared shared = RedisShared.open(redis, blocking, opened, healthChecks);
+            rateLimiter = shared.rateLimiter();
+            invalidations = shared.invalidations();
         }
         // Registered here so that it runs after the token service closes (whose lease returns run on
         // it) and before Redis and the database close.
@@ -212,6 +197,38 @@ final class ServerServices implements AutoCloseable {
      */
     List<HealthCheck> healthChecks() {
         return List.copyOf(healthChecks);
+    }
+
+    /**
+     * Rate limits and token invalidation through Redis. A class of its own so that the JVM loads
+     * the Redis client (a deep interface hierarchy, some fifty classes) only when {@code REDIS_ADDR}
+     * is set, not when it verifies {@link ServerServices} (start-up time).
+     */
+    private record RedisShared(RateLimiter rateLimiter, InvalidationBus invalidations) {
+
+        static RedisShared open(RedisLink redis, ThreadPoolExecutor blocking, List<AutoCloseable> opened,
+                                List<HealthCheck> healthChecks) {
+            if (redis.tls() || redis.user() != null) {
+                throw new ConfigError("REDIS_ADDR: token invalidation over Redis does not support TLS (rediss://) or"
+                        + " ACL users yet; use redis://[:password@]host:port[/db] with REDIS_PASSWORD");
+            }
+            RedisClient client = RedisClient.builder()
+                    .hostAndPort(new HostAndPort(redis.host(), redis.port()))
+                    .clientConfig(DefaultJedisClientConfig.builder().database(redis.database())
+                            .password(redis.password()).timeoutMillis(2000).clientName("llmproxy-ratelimit").build())
+                    .build();
+            opened.add(client);
+            healthChecks.add(redisCheck(client, redis));
+            RateLimiter rateLimiter = new RedisRateLimiter(client, RedisLink.RATE_LIMIT_PREFIX, blocking,
+                    redis.failMode());
+            InvalidationBus invalidations = new RedisInvalidationBus(redis.host(), redis.port(), redis.database(),
+                    redis.password(), RedisLink.INVALIDATION_CHANNEL);
+            opened.add(invalidations);
+            log.info("token invalidation and rate limits shared through Redis at {} (rate limits fail {} while it"
+                    + " is down)", redis.endpoint(), redis.failMode() == RedisRateLimiter.FailMode.OPEN ? "open"
+                    : "closed");
+            return new RedisShared(rateLimiter, invalidations);
+        }
     }
 
     private static HealthCheck redisCheck(RedisClient client, RedisLink redis) {

@@ -31,6 +31,25 @@ class MainTest {
     }
 
     @Test
+    void helpListsEveryCommand() {
+        TestConsole console = new TestConsole(Map.of());
+        assertThat(run(console, "--help")).isZero();
+        assertThat(console.out()).contains("server", "dispatcher", "manage", "migrate", "capture", "admin",
+                "benchmark");
+    }
+
+    /** Only the named command is built; its key in the table must be the name picocli knows it by. */
+    @Test
+    void everyCommandRunsUnderItsOwnName() {
+        for (String name : new String[] {"server", "dispatcher", "manage", "migrate", "capture", "admin",
+            "benchmark"}) {
+            TestConsole console = new TestConsole(Map.of());
+            assertThat(run(console, name, "--help")).as(name).isZero();
+            assertThat(console.out()).as(name).contains("Usage: llm-proxy " + name);
+        }
+    }
+
+    @Test
     void serverHelpListsItsFlagsAndVariables() {
         TestConsole console = new TestConsole(Map.of());
         assertThat(run(console, "server", "--help")).isZero();

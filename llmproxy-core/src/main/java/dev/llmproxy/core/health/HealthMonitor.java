@@ -66,6 +66,19 @@ public final class HealthMonitor implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::refresh, millis, millis, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Starts checking in the background at once and returns without waiting: until the first
+     * round has answered, components are {@code unknown} and {@link #requiredUp()} is false (so
+     * {@code /ready} says not ready, which is the truth), while the caller goes on starting up.
+     */
+    public synchronized void startInBackground() {
+        if (scheduler != null || checks.isEmpty()) {
+            return;
+        }
+        scheduler = Executors.newSingleThreadScheduledExecutor(named("llmproxy-health"));
+        scheduler.scheduleWithFixedDelay(this::refresh, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** Runs each check once with the timeout; blocks the caller (never call it on an event loop). */
     void refresh() {
         List<Map.Entry<HealthCheck, Future<ComponentHealth>>> started = new ArrayList<>();

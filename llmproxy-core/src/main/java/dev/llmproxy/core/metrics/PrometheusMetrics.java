@@ -73,6 +73,7 @@ public final class PrometheusMetrics implements ProxyMetrics {
     private final Histogram ttft;
     private final Map<String, Boolean> projectLabels = new ConcurrentHashMap<>();
     private final Map<String, Boolean> modelLabels = new ConcurrentHashMap<>();
+    private volatile boolean jvmExportsRegistered;
 
     /**
      * @param registry    where the metrics are registered
@@ -104,10 +105,26 @@ public final class PrometheusMetrics implements ProxyMetrics {
         this.ttft = Histogram.build("llm_time_to_first_token_seconds", "Time to the first response body byte")
                 .labelNames("provider").buckets(TTFT_BUCKETS).register(registry);
         new SeedCounters(eventBus, cache).register(registry);
-        new StandardExports().register(registry);
-        new MemoryPoolsExports().register(registry);
-        new GarbageCollectorExports().register(registry);
-        new ThreadExports().register(registry);
+    }
+
+    /**
+     * The JVM's own metrics (process, memory pools, GC, threads), registered at the first scrape
+     * rather than with the proxy: registering them reads the management beans and the container's
+     * cgroup files, loading some hundred classes while the server starts (start-up time).
+     */
+    private void registerJvmExports() {
+        if (jvmExportsRegistered) {
+            return;
+        }
+        synchronized (this) {
+            if (!jvmExportsRegistered) {
+                new StandardExports().register(registry);
+                new MemoryPoolsExports().register(registry);
+                new GarbageCollectorExports().register(registry);
+                new ThreadExports().register(registry);
+                jvmExportsRegistered = true;
+            }
+        }
     }
 
     @Override
@@ -265,6 +282,7 @@ public final class PrometheusMetrics implements ProxyMetrics {
 
     /** The Prometheus text exposition (format 0.0.4). */
     public String scrape() {
+        registerJvmExports();
         StringWriter out = new StringWriter(16 * 1024);
         try {
             TextFormat.write004(out, registry.metricFamilySamples());

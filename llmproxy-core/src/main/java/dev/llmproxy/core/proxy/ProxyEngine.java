@@ -12,12 +12,8 @@ import dev.llmproxy.core.cache.ResponseCache;
 import dev.llmproxy.core.cache.ResponseCacheConfig;
 import dev.llmproxy.core.capture.WireCapture;
 import dev.llmproxy.core.metrics.ProxyMetrics;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 
-import javax.net.ssl.SSLException;
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -54,7 +50,7 @@ public final class ProxyEngine implements AutoCloseable {
     volatile CacheKeys cacheKeys;
     /** Receives one usage observation per finished {@code /v1} request; null = usage not tracked. */
     volatile dev.llmproxy.core.usage.UsageSink usage;
-    private final SslContext sslContext;
+    private final UpstreamTls tls;
     /** Active health probes; null until {@link #startProbes} (and while they are off). */
     private UpstreamProber prober;
 
@@ -91,25 +87,9 @@ public final class ProxyEngine implements AutoCloseable {
         this.responseHeaderTimeoutNanos = t.responseHeader().toNanos();
         this.idleBetweenChunksNanos = t.idleBetweenChunks().toNanos();
         this.pathPrefix = settings.pathPrefix();
-        this.sslContext = newSslContext(settings.upstreamTrustedCertificates());
-        this.pool = new UpstreamPool(sslContext, t.connect(), t.poolIdle(),
+        this.tls = UpstreamTls.forTargets(targets, settings.upstreamTrustedCertificates());
+        this.pool = new UpstreamPool(tls, t.connect(), t.poolIdle(),
                 settings.maxIdleConnectionsPerUpstream(), MAX_RESPONSE_CHUNK_BYTES);
-    }
-
-    private static SslContext newSslContext(Path trustedCertificates) {
-        try {
-            // The JDK's CA certificates unless a PEM file is configured; hostname verification is
-            // enabled per engine in UpstreamPool because it needs the peer host.
-            SslContextBuilder b = SslContextBuilder.forClient();
-            if (trustedCertificates != null) {
-                b.trustManager(trustedCertificates.toFile());
-            }
-            return b.build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot initialise TLS for upstream connections"
-                    + (trustedCertificates != null ? " with trusted certificates " + trustedCertificates : "")
-                    + ": " + e.getMessage(), e);
-        }
     }
 
     /**
@@ -154,7 +134,7 @@ public final class ProxyEngine implements AutoCloseable {
         if (!probes.enabled() || prober != null) {
             return;
         }
-        prober = new UpstreamProber(targets, probes, settings.upstreamApiKey(), sslContext, userAgent);
+        prober = new UpstreamProber(targets, probes, settings.upstreamApiKey(), tls, userAgent);
         prober.start();
     }
 

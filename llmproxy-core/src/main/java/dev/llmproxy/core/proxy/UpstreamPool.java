@@ -9,7 +9,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 
@@ -41,16 +40,16 @@ final class UpstreamPool {
     static final String POOL_IDLE = "upstream-pool-idle";
     static final String HANDLER = "upstream-handler";
 
-    private final SslContext sslContext;
+    private final UpstreamTls tls;
     private final Duration connectTimeout;
     private final Duration poolIdle;
     private final int maxIdlePerTarget;
     private final int maxResponseChunkBytes;
     private final ConcurrentHashMap<EventLoop, LoopPool> pools = new ConcurrentHashMap<>();
 
-    UpstreamPool(SslContext sslContext, Duration connectTimeout, Duration poolIdle, int maxIdlePerTarget,
+    UpstreamPool(UpstreamTls tls, Duration connectTimeout, Duration poolIdle, int maxIdlePerTarget,
                  int maxResponseChunkBytes) {
-        this.sslContext = sslContext;
+        this.tls = tls;
         this.connectTimeout = connectTimeout;
         this.poolIdle = poolIdle;
         this.maxIdlePerTarget = maxIdlePerTarget;
@@ -86,8 +85,8 @@ final class UpstreamPool {
      * TLS for a connection to {@code target}: SNI with the peer host, hostname verification by
      * HTTPS endpoint identification. Shared by pooled connections and health probes.
      */
-    static SslHandler sslHandler(SslContext sslContext, Channel ch, UpstreamTarget target) {
-        SSLEngine engine = sslContext.newEngine(ch.alloc(), target.host, target.port);
+    static SslHandler sslHandler(UpstreamTls tls, Channel ch, UpstreamTarget target) {
+        SSLEngine engine = tls.get().newEngine(ch.alloc(), target.host, target.port);
         SSLParameters params = engine.getSSLParameters();
         params.setEndpointIdentificationAlgorithm("HTTPS");
         if (!target.ipLiteral) {
@@ -167,7 +166,7 @@ final class UpstreamPool {
                         protected void initChannel(Channel ch) {
                             ChannelPipeline p = ch.pipeline();
                             if (target.secure) {
-                                p.addLast(SSL, sslHandler(sslContext, ch, target));
+                                p.addLast(SSL, sslHandler(tls, ch, target));
                             }
                             p.addLast(CODEC, new HttpClientCodec(4096, 64 * 1024, maxResponseChunkBytes));
                             p.addLast(HANDLER, new UpstreamHandler(LoopPool.this, target));

@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -50,19 +49,19 @@ final class UpstreamProber implements AutoCloseable {
     private final UpstreamTarget[] targets;
     private final UpstreamProbeConfig config;
     private final String authorization;
-    private final SslContext sslContext;
+    private final UpstreamTls tls;
     private final EventLoopGroup group;
     private final EventLoop loop;
     private final String userAgent;
     private final List<ScheduledFuture<?>> scheduled = new ArrayList<>();
     private volatile boolean closed;
 
-    UpstreamProber(UpstreamTarget[] targets, UpstreamProbeConfig config, String apiKey, SslContext sslContext,
+    UpstreamProber(UpstreamTarget[] targets, UpstreamProbeConfig config, String apiKey, UpstreamTls tls,
                    String userAgent) {
         this.targets = targets;
         this.config = config;
         this.authorization = config.sendApiKey() && apiKey != null ? "Bearer " + apiKey : null;
-        this.sslContext = sslContext;
+        this.tls = tls;
         this.userAgent = userAgent;
         this.group = Transports.newEventLoopGroup(1, "llmproxy-probe");
         this.loop = group.next();
@@ -116,7 +115,7 @@ final class UpstreamProber implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             if (target.secure) {
-                                ch.pipeline().addLast(UpstreamPool.sslHandler(sslContext, ch, target));
+                                ch.pipeline().addLast(UpstreamPool.sslHandler(tls, ch, target));
                             }
                             ch.pipeline().addLast(new HttpClientCodec(4096, 16 * 1024, 16 * 1024), Attempt.this);
                         }

@@ -106,10 +106,16 @@ public final class ProviderConfigLoader {
 
     private static final Logger log = LoggerFactory.getLogger(ProviderConfigLoader.class);
 
-    // Duplicate keys are almost always a paste error; the last one silently winning hides it.
-    private static final ObjectMapper YAML = YAMLMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
+    /**
+     * The YAML reader, made on first use: Jackson's YAML module and SnakeYAML are a few hundred
+     * classes that a server without a YAML file never needs (start-up time).
+     */
+    private static final class Yaml {
+        // Duplicate keys are almost always a paste error; the last one silently winning hides it.
+        static final ObjectMapper MAPPER = YAMLMapper.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+    }
 
     private static final List<String> TOP_LEVEL_KEYS = List.of("default_api", "apis");
     private static final List<String> PROVIDER_KEYS = List.of("base_url", "base_urls",
@@ -192,7 +198,7 @@ public final class ProviderConfigLoader {
         ProviderConfig read(String yaml, String providerName) {
             JsonNode root;
             try {
-                root = YAML.readTree(yaml);
+                root = Yaml.MAPPER.readTree(yaml);
             } catch (JsonProcessingException e) {
                 throw yamlError(e);
             }

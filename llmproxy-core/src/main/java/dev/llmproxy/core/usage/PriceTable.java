@@ -58,9 +58,15 @@ public final class PriceTable {
 
     private static final BigDecimal NANOS_PER_MILLION_TOKENS_PER_USD = BigDecimal.valueOf(1000);
 
-    private static final ObjectMapper YAML = YAMLMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
+    /**
+     * The YAML reader, made on first use: Jackson's YAML module and SnakeYAML are a few hundred
+     * classes that a server without a YAML file never needs (start-up time).
+     */
+    private static final class Yaml {
+        static final ObjectMapper MAPPER = YAMLMapper.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+    }
 
     private static final PriceTable BUILT_IN = new PriceTable(builtInEntries());
 
@@ -191,7 +197,7 @@ public final class PriceTable {
     public static PriceTable parse(String source, String yaml) {
         JsonNode root;
         try {
-            root = YAML.readTree(yaml);
+            root = Yaml.MAPPER.readTree(yaml);
         } catch (IOException e) {
             throw new ConfigException(source, null, "not valid YAML: " + firstLine(e.getMessage()));
         }

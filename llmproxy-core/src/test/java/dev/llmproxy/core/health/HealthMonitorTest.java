@@ -31,6 +31,27 @@ class HealthMonitorTest {
     }
 
     @Test
+    void startInBackground_returnsBeforeTheFirstRound_whichThenRunsAtOnce() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (HealthMonitor m = new HealthMonitor(List.of(check("database", true, () -> {
+            release.await();
+            return true;
+        })), Duration.ofHours(1), Duration.ofSeconds(30))) {
+            m.startInBackground(); // returns although the check is blocked
+            assertThat(m.components().get(0).status()).isEqualTo("unknown");
+            assertThat(m.requiredUp()).isFalse();
+            release.countDown();
+            // The first round runs at once, not after the (one hour) interval.
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!m.requiredUp() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(m.components().get(0).status()).isEqualTo("up");
+            assertThat(m.requiredUp()).isTrue();
+        }
+    }
+
+    @Test
     void aHangingCheck_isReportedDownAfterTheTimeout_andIsNotStartedTwice() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicBoolean hang = new AtomicBoolean(false);
