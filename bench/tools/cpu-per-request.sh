@@ -5,8 +5,9 @@
 # from /proc/PID/stat) before and after. CPU µs per request moves far less with other load on a
 # shared machine than req/s or latency do, so it is the A/B measure for hot-path changes.
 #
-#   bench/tools/cpu-per-request.sh [--seconds S] [--rounds N] [--jfr DIR] JAR [JAR...]
+#   bench/tools/cpu-per-request.sh [--seconds S] [--rounds N] [--connections C] [--jfr DIR] JAR [JAR...]
 #
+# --connections 1 measures the c1 lane's way (wrk -t1 -c1) and its p50/p99 are then the A/B latency.
 # --jfr DIR records a JFR of each proxy with 1 ms Java sampling (DIR/<n>.jfr) for bench/tools/jfr-top.py.
 # Run it under the shared lock: flock /work/bench.lock bench/tools/cpu-per-request.sh A.jar B.jar
 set -euo pipefail
@@ -16,12 +17,14 @@ seconds=5
 rounds=3
 warm_s=8
 jfr_dir=""
+conns=32
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --warm) warm_s="$2"; shift 2 ;;
     --jfr) jfr_dir="$2"; shift 2 ;;
+    --connections) conns="$2"; shift 2 ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) break ;;
   esac
@@ -105,22 +108,25 @@ for i in "${!jars[@]}"; do
     python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 done
 
-run_wrk() { # I SECONDS -> prints "requests"
+run_wrk() { # I SECONDS CONNECTIONS -> prints "requests bad p50 p99"
+  local threads=2
+  [[ "$3" == 1 ]] && threads=1
   BENCH_BODY_FILE="$repo/bench/fixtures/request.json" BENCH_AUTH="Bearer ${token[$1]}" \
-    wrk -t2 -c32 -d"$2"s -s "$repo/bench/wrk/post.lua" "http://127.0.0.1:${port[$1]}/v1/chat/completions" |
-    sed -n 's/^WRKJSON //p' | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["requests"], d["non2xx"] + d["errors"])'
+    wrk -t$threads -c"$3" -d"$2"s -s "$repo/bench/wrk/post.lua" "http://127.0.0.1:${port[$1]}/v1/chat/completions" |
+    sed -n 's/^WRKJSON //p' |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["requests"], d["non2xx"] + d["errors"], d["p50"], d["p99"])'
 }
 
-for i in "${!jars[@]}"; do run_wrk "$i" "$warm_s" >/dev/null; done
+for i in "${!jars[@]}"; do run_wrk "$i" "$warm_s" 32 >/dev/null; done
 hz=$(getconf CLK_TCK)
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for ((r = 0; r < rounds; r++)); do
   for ((k = 0; k < ${#jars[@]}; k++)); do
     i=$(((k + r) % ${#jars[@]}))
     before=$(cpu_ticks "${pid[$i]}")
-    read -r n bad < <(run_wrk "$i" "$seconds")
+    read -r n bad p50 p99 < <(run_wrk "$i" "$seconds" "$conns")
     after=$(cpu_ticks "${pid[$i]}")
-    python3 -c "import sys; n=$n; c=($after-$before)/$hz; print(f'round $r  jar $i  {n/$seconds:9.0f} req/s  cpu {c:6.2f} s  {c*1e6/max(n,1):6.1f} µs/request  bad $bad  ${jars[$i]}')"
+    python3 -c "import sys; n=$n; c=($after-$before)/$hz; print(f'round $r  jar $i  c$conns {n/$seconds:9.0f} req/s  p50 {$p50:6d} µs  p99 {$p99:7d} µs  cpu {c:6.2f} s  {c*1e6/max(n,1):6.1f} µs/request  bad $bad  ${jars[$i]}')"
   done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
