@@ -151,9 +151,15 @@ public final class PrometheusMetrics implements ProxyMetrics {
     public void tokens(String projectId, String model, long promptTokens, long completionTokens) {
         String project = bounded(projectLabels, projectId == null ? "none" : projectId);
         String m = bounded(modelLabels, model == null ? "unknown" : model);
-        Counter.Child[] children = tokenChildren.computeIfAbsent(project, p -> new ConcurrentHashMap<>())
-                .computeIfAbsent(m, x -> new Counter.Child[] {
-                        tokens.labels(project, x, "prompt"), tokens.labels(project, x, "completion")});
+        Map<String, Counter.Child[]> byModel = tokenChildren.get(project); // get first: no capturing lambda
+        if (byModel == null) {
+            byModel = tokenChildren.computeIfAbsent(project, p -> new ConcurrentHashMap<>());
+        }
+        Counter.Child[] children = byModel.get(m);
+        if (children == null) {
+            children = byModel.computeIfAbsent(m, x -> new Counter.Child[] {
+                    tokens.labels(project, x, "prompt"), tokens.labels(project, x, "completion")});
+        }
         if (promptTokens > 0) {
             children[0].inc(promptTokens);
         }
