@@ -263,6 +263,7 @@ public final class LlmProxy implements AutoCloseable {
         stopping = true;
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (bossGroup == null) {
+            engine.closeCompletions();
             closeWireCapture();
             done.complete(null);
             return done;
@@ -280,6 +281,7 @@ public final class LlmProxy implements AutoCloseable {
             Future<?> b = boss.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
             Future<?> w = workers.shutdownGracefully(0, 1000, TimeUnit.MILLISECONDS);
             w.addListener(x -> b.addListener(y -> {
+                engine.closeCompletions(); // events and usage of the last exchanges, before the bus closes
                 closeWireCapture(); // after the event loops: exchanges finishing in the drain are captured
                 done.complete(null);
             }));

@@ -16,20 +16,26 @@ import java.util.Objects;
  * Body body = capture.toBody();
  * }</pre>
  *
- * <p><b>Cost.</b> The buffer starts small (at most 4 KiB) and doubles up to {@code maxBytes}, so a
- * short response costs a short buffer; bytes past the cap are only counted. {@link #toBody()}
- * copies the kept bytes once.
+ * <p><b>Cost.</b> Nothing is allocated until the first bytes arrive; the buffer then starts at the
+ * size of that first chunk (at least 256 bytes) and doubles up to {@code maxBytes}, so a short
+ * response costs a buffer of its own size; bytes past the cap are only counted. {@link #toBody()}
+ * hands the buffer over without copying when it is exactly full (the common case of a body that
+ * arrived in one chunk), else copies the kept bytes once; appending after that copies the buffer
+ * first, so a {@link Body} already handed out never changes.
  *
  * <p><b>Not thread-safe</b>: use one capture per request, from the thread (event loop) that sees
  * the chunks.
  */
 public final class BodyCapture {
-    private static final int INITIAL_CAPACITY = 4096;
+    private static final int MIN_CAPACITY = 256;
+    private static final byte[] NONE = new byte[0];
 
     private final int maxBytes;
-    private byte[] buffer;
+    private byte[] buffer = NONE;
     private int size;
     private long totalBytes;
+    /** Whether {@link #buffer} was handed to a {@link Body} and must not be written any more. */
+    private boolean shared;
 
     /**
      * @param maxBytes how many bytes to keep, {@code >= 0}
@@ -40,7 +46,6 @@ public final class BodyCapture {
             throw new IllegalArgumentException("maxBytes must be >= 0, got " + maxBytes);
         }
         this.maxBytes = maxBytes;
-        this.buffer = new byte[Math.min(maxBytes, INITIAL_CAPACITY)];
     }
 
     /**
@@ -96,15 +101,27 @@ public final class BodyCapture {
         if (size == 0) {
             return truncated() ? new Body(new byte[0], 0, true) : Body.EMPTY;
         }
-        byte[] copy = Arrays.copyOf(buffer, size);
+        byte[] bytes;
+        if (size == buffer.length) {
+            bytes = buffer; // exactly full: share it, and copy before any later append
+            shared = true;
+        } else {
+            bytes = Arrays.copyOf(buffer, size);
+        }
         boolean truncated = truncated();
-        return new Body(copy, truncated ? Utf8.trimIncompleteTail(copy, size) : size, truncated);
+        return new Body(bytes, truncated ? Utf8.trimIncompleteTail(bytes, size) : size, truncated);
     }
 
     private void ensureCapacity(int needed) {
         if (needed > buffer.length) {
-            int grown = (int) Math.min((long) maxBytes, Math.max((long) buffer.length * 2, needed));
+            int grown = buffer.length == 0
+                    ? Math.min(maxBytes, Math.max(needed, MIN_CAPACITY)) // first chunk: its own size
+                    : (int) Math.min((long) maxBytes, Math.max((long) buffer.length * 2, needed));
             buffer = Arrays.copyOf(buffer, grown);
+            shared = false;
+        } else if (shared) {
+            buffer = buffer.clone();
+            shared = false;
         }
     }
 }

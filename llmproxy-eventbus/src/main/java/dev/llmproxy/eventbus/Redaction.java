@@ -1,7 +1,7 @@
 package dev.llmproxy.eventbus;
 
+import java.util.Arrays;
 import java.util.Collections;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
@@ -26,7 +26,8 @@ import java.util.TreeMap;
  * ({@code get("content-type")} finds {@code Content-Type}). Repeated headers are joined with
  * {@code ", "} in arrival order (RFC 9110 §5.3); the first spelling of the name is kept.
  *
- * <p>Cost: one pass over the headers and a small tree map. Thread-safe (stateless).
+ * <p>Cost: one pass over the headers into two small sorted arrays ({@link HeaderMap}); no
+ * lower-case copies of names. Thread-safe (stateless).
  */
 public final class Redaction {
     /** The replacement value for a redacted header. */
@@ -49,9 +50,49 @@ public final class Redaction {
      * @return true for credentials
      */
     public static boolean isSensitive(String name) {
-        String n = name.toLowerCase(Locale.ROOT);
-        return SENSITIVE_HEADERS.contains(n) || n.endsWith("-api-key") || n.endsWith("-token")
-                || n.endsWith("-secret");
+        // No lower-case copy: this runs for every header of every event.
+        int n = name.length();
+        switch (n) {
+            case 6: // cookie
+                if (name.equalsIgnoreCase("cookie")) {
+                    return true;
+                }
+                break;
+            case 7: // api-key
+                if (name.equalsIgnoreCase("api-key")) {
+                    return true;
+                }
+                break;
+            case 9: // x-api-key
+                if (name.equalsIgnoreCase("x-api-key")) {
+                    return true;
+                }
+                break;
+            case 10: // set-cookie
+                if (name.equalsIgnoreCase("set-cookie")) {
+                    return true;
+                }
+                break;
+            case 13: // authorization
+                if (name.equalsIgnoreCase("authorization")) {
+                    return true;
+                }
+                break;
+            case 19: // proxy-authorization
+                if (name.equalsIgnoreCase("proxy-authorization")) {
+                    return true;
+                }
+                break;
+            default:
+                break;
+        }
+        return endsWithIgnoreCase(name, "-api-key") || endsWithIgnoreCase(name, "-token")
+                || endsWithIgnoreCase(name, "-secret");
+    }
+
+    private static boolean endsWithIgnoreCase(String s, String suffix) {
+        int from = s.length() - suffix.length();
+        return from >= 0 && s.regionMatches(true, from, suffix, 0, suffix.length());
     }
 
     /**
@@ -76,19 +117,58 @@ public final class Redaction {
         if (headers == null) {
             return EMPTY;
         }
-        TreeMap<String, String> out = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        // Collected in arrival order, then stably sorted by name (insertion sort: a request has a
+        // handful to a few dozen headers), then runs of the same name merged: the first spelling
+        // is kept and repeated values are joined in arrival order, as the TreeMap merge did.
+        String[] names = new String[16];
+        String[] vals = new String[16];
+        int n = 0;
         for (Map.Entry<String, String> e : headers) {
             String name = e.getKey();
             String value = e.getValue();
             if (name == null || value == null) {
                 continue;
             }
-            if (isSensitive(name)) {
-                out.putIfAbsent(name, REDACTED);
-            } else {
-                out.merge(name, value, (a, b) -> a + ", " + b);
+            if (n == names.length) {
+                names = Arrays.copyOf(names, n * 2);
+                vals = Arrays.copyOf(vals, n * 2);
             }
+            int i = n++;
+            while (i > 0 && String.CASE_INSENSITIVE_ORDER.compare(names[i - 1], name) > 0) {
+                names[i] = names[i - 1];
+                vals[i] = vals[i - 1];
+                i--;
+            }
+            names[i] = name;
+            vals[i] = value;
         }
-        return out.isEmpty() ? EMPTY : Collections.unmodifiableSortedMap(out);
+        if (n == 0) {
+            return EMPTY;
+        }
+        int distinct = 0;
+        for (int i = 0; i < n; ) {
+            String name = names[i];
+            int j = i + 1;
+            while (j < n && names[j].equalsIgnoreCase(name)) {
+                j++;
+            }
+            String value;
+            if (isSensitive(name)) {
+                value = REDACTED;
+            } else if (j == i + 1) {
+                value = vals[i];
+            } else {
+                StringBuilder joined = new StringBuilder(vals[i]);
+                for (int k = i + 1; k < j; k++) {
+                    joined.append(", ").append(vals[k]);
+                }
+                value = joined.toString();
+            }
+            names[distinct] = name;
+            vals[distinct] = value;
+            distinct++;
+            i = j;
+        }
+        return new HeaderMap(Arrays.copyOf(names, distinct), Arrays.copyOf(vals, distinct));
     }
 }

@@ -135,4 +135,32 @@ class BodyTest {
         assertThat(capture.toBody().truncated()).isTrue();
         assertThat(Arrays.asList(capture.totalBytes())).containsExactly(50L);
     }
+
+    @Test
+    void capture_bodyHandedOutNeverChanges_whenCapturingGoesOn() {
+        BodyCapture capture = new BodyCapture(1_000);
+        capture.append("hello".getBytes(StandardCharsets.UTF_8)); // one chunk: the buffer is exactly full
+        Body first = capture.toBody();
+        capture.append(" world".getBytes(StandardCharsets.UTF_8));
+        Body second = capture.toBody();
+        capture.append(java.nio.ByteBuffer.wrap("!".getBytes(StandardCharsets.UTF_8)));
+        assertThat(first.toUtf8String()).isEqualTo("hello");
+        assertThat(second.toUtf8String()).isEqualTo("hello world");
+        assertThat(capture.toBody().toUtf8String()).isEqualTo("hello world!");
+        assertThat(second.toUtf8String()).isEqualTo("hello world");
+    }
+
+    @Test
+    void capture_manySmallChunks_keepEveryByteUpToTheCap() {
+        BodyCapture capture = new BodyCapture(5_000);
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 2_000; i++) { // 10,890 bytes in all
+            String chunk = "c" + i + ";";
+            capture.append(chunk.getBytes(StandardCharsets.UTF_8));
+            expected.append(chunk);
+        }
+        Body body = capture.toBody();
+        assertThat(body.truncated()).isTrue();
+        assertThat(body.toUtf8String()).isEqualTo(expected.substring(0, 5_000));
+    }
 }

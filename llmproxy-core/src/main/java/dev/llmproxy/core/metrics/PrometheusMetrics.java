@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
@@ -74,6 +75,16 @@ public final class PrometheusMetrics implements ProxyMetrics {
     private final Map<String, Boolean> projectLabels = new ConcurrentHashMap<>();
     private final Map<String, Boolean> modelLabels = new ConcurrentHashMap<>();
     private volatile boolean jvmExportsRegistered;
+    /*
+     * Labelled children looked up once, not per request: Counter.labels(...) builds a label list
+     * and hashes it on every call. Statuses 100..599 are indexed directly; token counters are
+     * cached per (bounded) project and model.
+     */
+    private final AtomicReferenceArray<Counter.Child> byStatus = new AtomicReferenceArray<>(600);
+    // Created on first use, as labels() would, so the exposition lists no series before traffic.
+    private volatile Histogram.Child durationChild;
+    private volatile Histogram.Child ttftChild;
+    private final Map<String, Map<String, Counter.Child[]>> tokenChildren = new ConcurrentHashMap<>();
 
     /**
      * @param registry    where the metrics are registered
@@ -133,10 +144,18 @@ public final class PrometheusMetrics implements ProxyMetrics {
         if (status >= 400) {
             errors.increment();
         }
-        requestsByStatus.labels(provider, statusLabel(status)).inc();
-        duration.labels(provider).observe(durationNanos / 1e9);
+        statusChild(status).inc();
+        Histogram.Child d = durationChild;
+        if (d == null) {
+            durationChild = d = duration.labels(provider);
+        }
+        d.observe(durationNanos / 1e9);
         if (ttftNanos >= 0) {
-            ttft.labels(provider).observe(ttftNanos / 1e9);
+            Histogram.Child t = ttftChild;
+            if (t == null) {
+                ttftChild = t = ttft.labels(provider);
+            }
+            t.observe(ttftNanos / 1e9);
         }
     }
 
@@ -149,11 +168,20 @@ public final class PrometheusMetrics implements ProxyMetrics {
     public void tokens(String projectId, String model, long promptTokens, long completionTokens) {
         String project = bounded(projectLabels, projectId == null ? "none" : projectId);
         String m = bounded(modelLabels, model == null ? "unknown" : model);
+        Map<String, Counter.Child[]> byModel = tokenChildren.get(project); // get first: no capturing lambda
+        if (byModel == null) {
+            byModel = tokenChildren.computeIfAbsent(project, p -> new ConcurrentHashMap<>());
+        }
+        Counter.Child[] children = byModel.get(m);
+        if (children == null) {
+            children = byModel.computeIfAbsent(m, x -> new Counter.Child[] {
+                    tokens.labels(project, x, "prompt"), tokens.labels(project, x, "completion")});
+        }
         if (promptTokens > 0) {
-            tokens.labels(project, m, "prompt").inc(promptTokens);
+            children[0].inc(promptTokens);
         }
         if (completionTokens > 0) {
-            tokens.labels(project, m, "completion").inc(completionTokens);
+            children[1].inc(completionTokens);
         }
     }
 
@@ -304,8 +332,16 @@ public final class PrometheusMetrics implements ProxyMetrics {
     }
 
     /** Status codes are a small, fixed set; anything odd is folded to keep the label bounded. */
-    private static String statusLabel(int status) {
-        return status >= 100 && status <= 599 ? Integer.toString(status) : "other";
+    private Counter.Child statusChild(int status) {
+        if (status < 100 || status > 599) {
+            return requestsByStatus.labels(provider, "other");
+        }
+        Counter.Child c = byStatus.get(status);
+        if (c == null) {
+            c = requestsByStatus.labels(provider, Integer.toString(status)); // the same child every time
+            byStatus.set(status, c);
+        }
+        return c;
     }
 
     private static String bounded(Map<String, Boolean> seen, String value) {

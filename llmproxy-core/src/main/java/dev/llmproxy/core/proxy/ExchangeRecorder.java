@@ -25,6 +25,12 @@ import java.time.Instant;
  * and token usage (from the JSON body or the SSE events, decompressing a gzip/deflate copy when
  * the upstream compressed it) and publishes. Publishing never blocks; a full bus drops and counts.
  *
+ * <p><b>Threads.</b> Everything up to {@link #end} runs on the exchange's event loop and only
+ * copies bytes and notes times. {@link #complete} — sniffing the request, parsing the answer,
+ * redacting headers, building and publishing the event — runs afterwards on
+ * {@link ExchangeCompletions}' thread; by then the exchange is over and nothing it reads (the
+ * request and response heads, the copies) changes any more.
+ *
  * <p>Also hands the upstream's part of the exchange to usage tracking ({@link #complete} returns
  * it). Only created when an event bus or usage tracking is configured, so a proxy without either
  * pays nothing; without a bus nothing is published. Confined
@@ -47,7 +53,7 @@ final class ExchangeRecorder {
     private final HttpHeaders requestHeaders;
     private final byte[] requestBody;
     private final boolean requestBodyTruncated;
-    private final OpenAiJson.RequestInfo requestInfo;
+    private OpenAiJson.RequestInfo requestInfo;
     private final BodyCapture responseCapture;
 
     private HttpResponse response;
@@ -57,6 +63,10 @@ final class ExchangeRecorder {
     private long headNanos;
     private Body requestBodyView;
     private String upstream;
+    /** Set by {@link #end}: how and when the exchange ended. */
+    private long endNanos;
+    private String outcome;
+    private int statusWithoutResponse;
 
     ExchangeRecorder(EventBus bus, int maxRequestBodyBytes, int maxResponseBodyBytes, long startNanos,
                      String requestId, String method, String path, HttpHeaders requestHeaders, ByteBuf body) {
@@ -70,7 +80,6 @@ final class ExchangeRecorder {
         int kept = Math.min(length, maxRequestBodyBytes);
         this.requestBody = kept == 0 ? new byte[0] : ByteBufUtil.getBytes(body, body.readerIndex(), kept, false);
         this.requestBodyTruncated = kept < length;
-        this.requestInfo = OpenAiJson.sniffRequest(requestBody, 0, requestBody.length);
         this.responseCapture = new BodyCapture(maxResponseBodyBytes);
     }
 
@@ -100,15 +109,33 @@ final class ExchangeRecorder {
     }
 
     /**
-     * Publishes the event (when there is a bus) and returns the upstream's part for usage tracking.
+     * Notes the end of the exchange, on its event loop; {@link #complete} does the rest later.
      *
      * @param outcome               null for a response that completed normally, else why it
      *                              ended early ({@code client_cancelled}, {@code upstream_error},
      *                              {@code upstream_timeout})
      * @param statusWithoutResponse the status the client got when the upstream sent no head
      */
-    UsageObservation.Upstream complete(String outcome, int statusWithoutResponse, ProxyMetrics metrics) {
+    void end(String outcome, int statusWithoutResponse) {
+        this.endNanos = System.nanoTime();
+        this.outcome = outcome;
+        this.statusWithoutResponse = statusWithoutResponse;
+    }
+
+    private OpenAiJson.RequestInfo requestInfo() {
+        if (requestInfo == null) {
+            requestInfo = OpenAiJson.sniffRequest(requestBody, 0, requestBody.length);
+        }
+        return requestInfo;
+    }
+
+    /**
+     * After {@link #end}, off the event loop: publishes the event (when there is a bus) and
+     * returns the upstream's part for usage tracking (null when it could not be read).
+     */
+    UsageObservation.Upstream complete(ProxyMetrics metrics) {
         try {
+            OpenAiJson.RequestInfo requestInfo = requestInfo();
             Body responseBody = responseCapture.toBody();
             HttpHeaders responseHeaders = response == null ? null : response.headers();
             boolean streamed = responseHeaders != null && Captures.isEventStream(responseHeaders);
@@ -121,8 +148,7 @@ final class ExchangeRecorder {
                         usage.completionTokens() == null ? 0 : usage.completionTokens());
             }
             if (bus != null) {
-                bus.publish(buildEvent(outcome, statusWithoutResponse, responseBody, responseHeaders, streamed, info,
-                        model));
+                bus.publish(buildEvent(responseBody, responseHeaders, streamed, info, model));
             }
             return new UsageObservation.Upstream(response == null ? 0 : response.status().code(), responseBody,
                     responseHeaders == null ? null : responseHeaders.get(HttpHeaderNames.CONTENT_ENCODING), streamed,
@@ -143,9 +169,9 @@ final class ExchangeRecorder {
         return at == 0 ? -1 : at - startNanos;
     }
 
-    /** Whether the request asked for a stream ({@code "stream": true}). */
+    /** Whether the request asked for a stream ({@code "stream": true}); after {@link #end}. */
     boolean requestedStream() {
-        return requestInfo.stream();
+        return requestInfo().stream();
     }
 
     /** The request body copy (bounded by the event limit); one immutable copy shared by event and usage. */
@@ -156,9 +182,9 @@ final class ExchangeRecorder {
         return requestBodyView;
     }
 
-    private Event buildEvent(String outcome, int statusWithoutResponse, Body responseBody, HttpHeaders responseHeaders,
-                             boolean streamed, OpenAiJson.ResponseInfo info, String model) {
-        long now = System.nanoTime();
+    private Event buildEvent(Body responseBody, HttpHeaders responseHeaders, boolean streamed,
+                             OpenAiJson.ResponseInfo info, String model) {
+        long now = endNanos;
         Event.Builder b = Event.builder()
                 .requestId(requestId)
                 .timestamp(startedAt)
@@ -170,7 +196,7 @@ final class ExchangeRecorder {
                 .model(model)
                 .projectId(projectId)
                 .tokenId(tokenId)
-                .streamed(streamed || requestInfo.stream())
+                .streamed(streamed || requestInfo().stream())
                 .requestHeaders(requestHeaders)
                 .requestBody(requestBody())
                 .responseBody(responseBody)

@@ -54,6 +54,9 @@ public final class ProxyEngine implements AutoCloseable {
     /** Active health probes; null until {@link #startProbes} (and while they are off). */
     private UpstreamProber prober;
 
+    /** Finishes events and usage of upstream exchanges off the event loops; see {@link #closeCompletions}. */
+    final ExchangeCompletions completions = new ExchangeCompletions();
+
     /** Traffic metrics; never null. */
     volatile ProxyMetrics metrics = ProxyMetrics.NOOP;
     /** Wire capture of every exchange; null = off. */
@@ -235,6 +238,15 @@ public final class ProxyEngine implements AutoCloseable {
      */
     public record Probe(java.time.Instant at, boolean ok, int status, double latencySeconds, String error,
                         int consecutiveFailures, long successes, long failures) {
+    }
+
+    /**
+     * Publishes the events and hands over the usage of every exchange that already ended, and
+     * from then on does that on the finishing thread. Call after the event loops stopped, before
+     * the event bus and the usage writer close.
+     */
+    public void closeCompletions() {
+        completions.close();
     }
 
     /** Closes pooled idle connections. Connections serving requests finish on their own. */

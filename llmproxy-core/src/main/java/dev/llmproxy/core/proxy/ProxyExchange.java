@@ -133,7 +133,6 @@ final class ProxyExchange {
     private ProxyError localError;
     private String outcome;
     private ExchangeRecorder completedRecorder;
-    private UsageObservation.Upstream upstreamUsage;
     private boolean replayedStream;
 
     /** Time spent inside the proxy so far, excluding upstream network waits. */
@@ -798,7 +797,7 @@ final class ProxyExchange {
             recorder = null;
             this.outcome = outcome;
             this.completedRecorder = r;
-            this.upstreamUsage = r.complete(outcome, statusWithoutResponse, engine.metrics);
+            r.end(outcome, statusWithoutResponse); // the rest happens off the loop, in finish()
         }
     }
 
@@ -889,8 +888,10 @@ final class ProxyExchange {
             capture.complete(sentStatus, cacheStatus == null ? null : cacheStatus.label());
             capture = null;
         }
-        UsageSink usage = engine.usage;
-        if (usage != null && !preflight) {
+        UsageSink usage = preflight ? null : engine.usage;
+        if (completedRecorder != null) {
+            completeOffLoop(completedRecorder, usage, now);
+        } else if (usage != null) {
             recordUsage(usage, now);
         }
         if (body != null) {
@@ -903,39 +904,64 @@ final class ProxyExchange {
     // ---------------------------------------------------------------- helpers
 
     /**
-     * Hands the usage facts to the sink: references to copies already taken, no parsing here (the
-     * usage writer's thread does that). Requests that ended before anything was answered or sent
-     * upstream (a client gone during the token lookup) leave no record.
+     * Hands the usage facts of an exchange answered without the upstream (cache hit, proxy error)
+     * to the sink: references to copies already taken, no parsing here (the usage writer's thread
+     * does that). Requests that ended before anything was answered or sent upstream (a client gone
+     * during the token lookup) leave no record. Upstream exchanges go through {@link #completeOffLoop}.
      */
     private void recordUsage(UsageSink usage, long now) {
-        ExchangeRecorder r = completedRecorder;
-        int status = sentStatus != 0 ? sentStatus : r != null ? 499 : 0;
+        int status = sentStatus;
         if (status == 0) {
             return;
         }
         try {
-            Body requestBody;
-            boolean streamed;
-            long ttft;
-            if (r != null) {
-                requestBody = r.requestBody();
-                streamed = r.requestedStream() || upstreamUsage != null && upstreamUsage.eventStream();
-                ttft = r.ttftNanos(streamed);
-            } else {
-                int length = body == null ? 0 : body.readableBytes();
-                int kept = Math.min(length, engine.settings.eventMaxRequestBodyBytes());
-                requestBody = Body.of(kept == 0 ? null : io.netty.buffer.ByteBufUtil.getBytes(body, body.readerIndex(),
-                        kept, false), kept < length);
-                streamed = replayedStream;
-                boolean hit = cacheStatus == CacheStatus.HIT || cacheStatus == CacheStatus.CONDITIONAL_HIT;
-                ttft = !hit ? -1 : firstByteNanos >= 0 ? firstByteNanos - startNanos : now - startNanos;
-            }
+            int length = body == null ? 0 : body.readableBytes();
+            int kept = Math.min(length, engine.settings.eventMaxRequestBodyBytes());
+            Body requestBody = Body.of(kept == 0 ? null : io.netty.buffer.ByteBufUtil.getBytes(body, body.readerIndex(),
+                    kept, false), kept < length);
+            boolean streamed = replayedStream;
+            boolean hit = cacheStatus == CacheStatus.HIT || cacheStatus == CacheStatus.CONDITIONAL_HIT;
+            long ttft = !hit ? -1 : firstByteNanos >= 0 ? firstByteNanos - startNanos : now - startNanos;
             usage.record(new UsageObservation(requestId, Instant.now().minusNanos(now - startNanos), projectId, tokenId,
                     request.method().name(), path, requestBody, status, streamed, usageCacheStatus(), now - startNanos,
-                    ttft, localError != null ? localError.code() : outcome, upstreamUsage));
+                    ttft, localError != null ? localError.code() : outcome, null));
         } catch (RuntimeException e) {
             log.warn("could not record usage of request {}: {}", requestId, e.toString());
         }
+    }
+
+    /**
+     * An exchange that reached the upstream: the event (parse, redaction, publish), the token
+     * metrics and the usage observation are finished on {@link ExchangeCompletions}' thread. Only
+     * what the loop knows cheaply is taken here; the job reads the recorder, which nothing
+     * touches any more.
+     */
+    private void completeOffLoop(ExchangeRecorder r, UsageSink usage, long now) {
+        dev.llmproxy.core.metrics.ProxyMetrics metrics = engine.metrics;
+        if (usage == null) {
+            engine.completions.submit(() -> r.complete(metrics));
+            return;
+        }
+        String id = requestId;
+        Instant timestamp = Instant.now().minusNanos(now - startNanos);
+        String project = projectId;
+        String token = tokenId;
+        String method = request.method().name();
+        String requestPath = path;
+        int status = sentStatus != 0 ? sentStatus : 499; // 499: the client left before any answer
+        String cache = usageCacheStatus();
+        long latency = now - startNanos;
+        String errorCode = localError != null ? localError.code() : outcome;
+        engine.completions.submit(() -> {
+            UsageObservation.Upstream up = r.complete(metrics);
+            try {
+                boolean streamed = r.requestedStream() || up != null && up.eventStream();
+                usage.record(new UsageObservation(id, timestamp, project, token, method, requestPath, r.requestBody(),
+                        status, streamed, cache, latency, r.ttftNanos(streamed), errorCode, up));
+            } catch (RuntimeException e) {
+                log.warn("could not record usage of request {}: {}", id, e.toString());
+            }
+        });
     }
 
     private String usageCacheStatus() {

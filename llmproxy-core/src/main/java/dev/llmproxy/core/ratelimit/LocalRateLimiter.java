@@ -13,7 +13,12 @@ import java.util.function.LongSupplier;
  * {@link RateLimiter} with state in this process: per key, a ring of the last {@code rpm} allowed
  * request times, kept in a Caffeine map whose entries expire a minute after their last use (by
  * then the whole allowance is back). Decisions complete synchronously on the calling thread; the
- * update is atomic per key ({@code Map.compute}), so concurrent event loops never overspend.
+ * update is atomic per key, so concurrent event loops never overspend.
+ *
+ * <p>Per request: a Caffeine read and the window's own (uncontended) monitor. The map is only
+ * written ({@code compute}) when a key's window is created or its limit changes; a window that
+ * was replaced or evicted is marked retired under its monitor, and a request that finds its
+ * window retired looks again, so no request is ever counted in a window nobody reads.
  */
 public final class LocalRateLimiter implements RateLimiter {
 
@@ -40,6 +45,12 @@ public final class LocalRateLimiter implements RateLimiter {
                 .expireAfterAccess(Duration.ofMillis(WINDOW_MILLIS + 1000))
                 .ticker(ticker)
                 .executor(Runnable::run)
+                // Runs atomically with the removal: a request holding the window sees it retired.
+                .evictionListener((String k, Window w, com.github.benmanes.caffeine.cache.RemovalCause c) -> {
+                    if (w != null) {
+                        w.retire();
+                    }
+                })
                 .build();
     }
 
@@ -54,25 +65,43 @@ public final class LocalRateLimiter implements RateLimiter {
             throw new IllegalArgumentException("rpm must be > 0, got " + rpm);
         }
         long now = clockMillis.getAsLong();
-        RateLimitDecision[] out = new RateLimitDecision[1];
-        state.asMap().compute(key, (k, window) -> {
-            Window w = window == null || window.limit() != rpm
-                    ? (rpm <= MAX_EXACT_RPM ? new Log(rpm) : new Buckets(rpm)) : window;
-            out[0] = w.tryAcquire(now);
-            return w;
-        });
-        return out[0];
+        while (true) {
+            Window w = state.getIfPresent(key);
+            if (w == null || w.limit() != rpm) {
+                w = state.asMap().compute(key, (k, old) -> {
+                    if (old != null && old.limit() == rpm) {
+                        return old;
+                    }
+                    if (old != null) {
+                        old.retire(); // the limit changed: start a fresh window
+                    }
+                    return rpm <= MAX_EXACT_RPM ? new Log(rpm) : new Buckets(rpm);
+                });
+            }
+            synchronized (w) {
+                if (!w.retired) {
+                    return w.tryAcquire(now);
+                }
+            }
+        }
     }
 
-    /** Per-key state; always used under {@code Map.compute}, so never concurrently. */
-    private interface Window {
-        int limit();
+    /** Per-key state; only used under its own monitor, so never concurrently. */
+    private abstract static class Window {
+        /** Set (under the monitor) once the window left the map; guarded by this. */
+        boolean retired;
 
-        RateLimitDecision tryAcquire(long now);
+        abstract int limit();
+
+        abstract RateLimitDecision tryAcquire(long now);
+
+        final synchronized void retire() {
+            retired = true;
+        }
     }
 
     /** Ring buffer of the last {@code rpm} allowed request times: exact. */
-    private static final class Log implements Window {
+    private static final class Log extends Window {
         final long[] times;
         int next;   // slot of the oldest entry, overwritten by the next allowed request
         int count;  // filled slots
@@ -82,12 +111,12 @@ public final class LocalRateLimiter implements RateLimiter {
         }
 
         @Override
-        public int limit() {
+        int limit() {
             return times.length;
         }
 
         @Override
-        public RateLimitDecision tryAcquire(long clock) {
+        RateLimitDecision tryAcquire(long clock) {
             int rpm = times.length;
             // Entries must be non-decreasing for the binary search; a wall clock stepping back
             // is treated as standing still.
@@ -120,7 +149,7 @@ public final class LocalRateLimiter implements RateLimiter {
     }
 
     /** Allowed requests counted per second over the last 60 seconds: bounded memory for huge limits. */
-    private static final class Buckets implements Window {
+    private static final class Buckets extends Window {
         final int rpm;
         final long[] second = new long[60];
         final int[] count = new int[60];
@@ -130,12 +159,12 @@ public final class LocalRateLimiter implements RateLimiter {
         }
 
         @Override
-        public int limit() {
+        int limit() {
             return rpm;
         }
 
         @Override
-        public RateLimitDecision tryAcquire(long now) {
+        RateLimitDecision tryAcquire(long now) {
             long nowSec = now / 1000;
             long used = 0;
             long oldestSec = nowSec;

@@ -93,12 +93,44 @@ enum SqlDialect {
             if (v == null) {
                 ps.setNull(index, Types.VARCHAR);
             } else {
-                ps.setString(index, SQLITE_TIME.format(v));
+                ps.setString(index, sqliteTime(v));
             }
         } else if (v == null) {
             ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
         } else {
             ps.setObject(index, OffsetDateTime.ofInstant(v, ZoneOffset.UTC));
+        }
+    }
+
+    /**
+     * {@code SQLITE_TIME.format(v)} without the formatter's field machinery (it showed up at 2.7 %
+     * of the full-features proxy's CPU profile: three per usage record). {@code v} lies within the
+     * years 1 to 9999 and is whole microseconds ({@link #micros}).
+     */
+    static String sqliteTime(Instant v) {
+        java.time.LocalDateTime t = java.time.LocalDateTime.ofEpochSecond(v.getEpochSecond(), v.getNano(), ZoneOffset.UTC);
+        char[] c = new char[27];
+        digits(c, 0, t.getYear(), 4);
+        c[4] = '-';
+        digits(c, 5, t.getMonthValue(), 2);
+        c[7] = '-';
+        digits(c, 8, t.getDayOfMonth(), 2);
+        c[10] = 'T';
+        digits(c, 11, t.getHour(), 2);
+        c[13] = ':';
+        digits(c, 14, t.getMinute(), 2);
+        c[16] = ':';
+        digits(c, 17, t.getSecond(), 2);
+        c[19] = '.';
+        digits(c, 20, t.getNano() / 1000, 6);
+        c[26] = 'Z';
+        return new String(c);
+    }
+
+    private static void digits(char[] c, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            c[i] = (char) ('0' + value % 10);
+            value /= 10;
         }
     }
 

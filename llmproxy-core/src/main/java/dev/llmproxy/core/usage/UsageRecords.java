@@ -180,6 +180,24 @@ public final class UsageRecords {
         if (path == null || path.isEmpty()) {
             return "/";
         }
+        // A split and a regex match per segment, for every record: remembered for the few paths
+        // a deployment sees (bounded, since paths with ids are endless).
+        String known = ENDPOINTS.get(path);
+        if (known != null) {
+            return known;
+        }
+        String normalised = normalise(path);
+        if (ENDPOINTS.size() < MAX_REMEMBERED_ENDPOINTS) {
+            ENDPOINTS.putIfAbsent(path, normalised);
+        }
+        return normalised;
+    }
+
+    private static final int MAX_REMEMBERED_ENDPOINTS = 256;
+    private static final java.util.concurrent.ConcurrentHashMap<String, String> ENDPOINTS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static String normalise(String path) {
         int q = path.indexOf('?');
         String p = q >= 0 ? path.substring(0, q) : path;
         StringBuilder out = new StringBuilder(p.length());

@@ -74,6 +74,13 @@ class MetricsEndToEndTest {
         assertThat(get("/v1/not-allowed").statusCode()).isEqualTo(404); // a proxy error, counted too
 
         HttpResponse<String> prom = get("/metrics/prometheus");
+        // Events and token counts are finished off the event loop just after each answer went
+        // out (ExchangeCompletions): scrape again until the last one is in (no timing asserted).
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (!prom.body().contains("llm_proxy_events_published_total " + (double) n) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            prom = get("/metrics/prometheus");
+        }
         assertThat(prom.statusCode()).isEqualTo(200);
         assertThat(prom.headers().firstValue("content-type").orElse("")).startsWith("text/plain; version=0.0.4");
         String text = prom.body();

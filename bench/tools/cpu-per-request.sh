@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# CPU time the full-features proxy spends per forwarded request: starts the 0 ms nginx upstream and
+# one `llm-proxy server` per given jar (full features, as in bench/run.sh), warms each up, then runs
+# `wrk -c32` against each in interleaved rounds and reads the proxy's own CPU time (utime + stime
+# from /proc/PID/stat) before and after. CPU µs per request moves far less with other load on a
+# shared machine than req/s or latency do, so it is the A/B measure for hot-path changes.
+#
+#   bench/tools/cpu-per-request.sh [--seconds S] [--rounds N] [--connections C] [--jfr DIR] JAR [JAR...]
+#
+# --connections 1 measures the c1 lane's way (wrk -t1 -c1) and its p50/p99 are then the A/B latency.
+# --jfr DIR records a JFR of each proxy with 1 ms Java sampling (DIR/<n>.jfr) for bench/tools/jfr-top.py.
+# Run it under the shared lock: flock /work/bench.lock bench/tools/cpu-per-request.sh A.jar B.jar
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+seconds=5
+rounds=3
+warm_s=8
+jfr_dir=""
+conns=32
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --seconds) seconds="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --warm) warm_s="$2"; shift 2 ;;
+    --jfr) jfr_dir="$2"; shift 2 ;;
+    --connections) conns="$2"; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) break ;;
+  esac
+done
+[[ $# -ge 1 ]] || { echo "usage: $0 [--seconds S] [--rounds N] [--jfr DIR] JAR [JAR...]" >&2; exit 2; }
+jars=("$@")
+
+work="$(mktemp -d /tmp/llmproxy-cpu.XXXXXX)"
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() {
+  local deadline=$((SECONDS + 60))
+  until curl -s -o /dev/null "$1"; do
+    ((SECONDS > deadline)) && { echo "$1 did not come up" >&2; exit 1; }
+    sleep 0.05
+  done
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# 0 ms upstream: nginx returning the fixture
+up_port=$(free_port)
+mkdir -p "$work/nginx"
+response_json="$(cat "$repo/bench/fixtures/chat-completion.json")"
+cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  keepalive_requests 10000000;
+  keepalive_timeout 300s;
+  server { listen 127.0.0.1:$up_port backlog=4096; default_type application/json;
+           location / { return 200 '$response_json'; } }
+}
+EOF
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
+pids+=($!)
+wait_http "http://127.0.0.1:$up_port/"
+
+jfc=""
+if [[ -n "$jfr_dir" ]]; then
+  mkdir -p "$jfr_dir"
+  jfc="$work/profile-1ms.jfc"
+  sed 's|<setting name="period" control="method-sampling-java-interval">10 ms</setting>|<setting name="period" control="method-sampling-java-interval">1 ms</setting>|' \
+    "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc" >"$jfc"
+fi
+
+mgmt="cpu-bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+declare -a port pid token
+for i in "${!jars[@]}"; do
+  d="$work/p$i"; mkdir -p "$d"
+  port[$i]=$(free_port)
+  extra=()
+  [[ -n "$jfc" ]] && extra+=("-XX:StartFlightRecording=filename=$jfr_dir/$i.jfr,settings=$jfc,dumponexit=true")
+  env LISTEN_ADDR="127.0.0.1:${port[$i]}" DATABASE_PATH="$d/db" MANAGEMENT_TOKEN="$mgmt" \
+    OPENAI_API_URL="http://127.0.0.1:$up_port" AUDIT_LOG_FILE="$d/audit.log" LOG_LEVEL=warn ENABLE_METRICS=true \
+    HTTP_CACHE_ENABLED=true AUDIT_ENABLED=true \
+    java -Xmx256m "${extra[@]}" -jar "${jars[$i]}" server >"$d/log" 2>&1 &
+  pid[$i]=$!
+  pids+=($!)
+done
+for i in "${!jars[@]}"; do
+  base="http://127.0.0.1:${port[$i]}"
+  wait_http "$base/health"
+  project=$(curl -sf -X POST "$base/manage/projects" -H "Authorization: Bearer $mgmt" -H 'Content-Type: application/json' \
+    -d '{"name":"cpu-bench","api_key":"sk-bench-upstream"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  token[$i]=$(curl -sf -X POST "$base/manage/tokens" -H "Authorization: Bearer $mgmt" -H 'Content-Type: application/json' \
+    -d "{\"project_id\":\"$project\",\"duration_minutes\":1440,\"max_requests\":1000000000,\"rate_limit_rpm\":1000000}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+done
+
+run_wrk() { # I SECONDS CONNECTIONS -> prints "requests bad p50 p99"
+  local threads=2
+  [[ "$3" == 1 ]] && threads=1
+  BENCH_BODY_FILE="$repo/bench/fixtures/request.json" BENCH_AUTH="Bearer ${token[$1]}" \
+    wrk -t$threads -c"$3" -d"$2"s -s "$repo/bench/wrk/post.lua" "http://127.0.0.1:${port[$1]}/v1/chat/completions" |
+    sed -n 's/^WRKJSON //p' |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["requests"], d["non2xx"] + d["errors"], d["p50"], d["p99"])'
+}
+
+for i in "${!jars[@]}"; do run_wrk "$i" "$warm_s" 32 >/dev/null; done
+hz=$(getconf CLK_TCK)
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for ((r = 0; r < rounds; r++)); do
+  for ((k = 0; k < ${#jars[@]}; k++)); do
+    i=$(((k + r) % ${#jars[@]}))
+    before=$(cpu_ticks "${pid[$i]}")
+    read -r n bad p50 p99 < <(run_wrk "$i" "$seconds" "$conns")
+    after=$(cpu_ticks "${pid[$i]}")
+    python3 -c "import sys; n=$n; c=($after-$before)/$hz; print(f'round $r  jar $i  c$conns {n/$seconds:9.0f} req/s  p50 {$p50:6d} µs  p99 {$p99:7d} µs  cpu {c:6.2f} s  {c*1e6/max(n,1):6.1f} µs/request  bad $bad  ${jars[$i]}')"
+  done
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
