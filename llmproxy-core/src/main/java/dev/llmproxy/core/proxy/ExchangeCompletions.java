@@ -14,7 +14,8 @@ import java.util.concurrent.locks.LockSupport;
  * off the event loops: reading model and usage from the captured answer, counting tokens,
  * redacting headers into the instrumentation event, publishing it, and handing the usage
  * observation to the usage writer. The event loop only takes copies it already had and enqueues
- * (a lock-free offer, plus an unpark when the thread sleeps).
+ * (a lock-free offer; an unpark only when the thread has found nothing to do for a 1 ms linger
+ * and sleeps, so under load the event loop makes no system call for it).
  *
  * <p><b>Lossless and ordered.</b> Jobs run one at a time in the order they were submitted, so
  * each event loop's events reach the bus in the order its exchanges ended, as when they were
@@ -32,6 +33,7 @@ final class ExchangeCompletions implements AutoCloseable {
     /** Jobs waiting before submitters run them inline; each holds at most the two body caps. */
     static final int MAX_QUEUED = 4096;
     private static final long PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
@@ -78,6 +80,13 @@ final class ExchangeCompletions implements AutoCloseable {
             }
             if (closed) {
                 return;
+            }
+            // Linger first without advertising it: under steady load the next jobs arrive within
+            // the linger and submitters do not have to unpark this thread (a futex call on the
+            // event loop per request). Only a thread that found nothing after it parks for real.
+            LockSupport.parkNanos(this, LINGER_NANOS);
+            if (!queue.isEmpty() || closed) {
+                continue;
             }
             parked = true;
             if (queue.isEmpty() && !closed) {
