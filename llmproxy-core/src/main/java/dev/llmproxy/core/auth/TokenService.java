@@ -204,7 +204,7 @@ public final class TokenService implements AutoCloseable {
         }
         String hash = hashById.get(t.id());
         CompletableFuture<Entry> cached = hash == null ? null : cache.getIfPresent(hash);
-        Entry e = cached == null ? null : cached.getNow(null);
+        Entry e = loaded(cached);
         if (e != null && !e.retired) {
             e.lease.incrementAndGet();
             e.exhausted = false;
@@ -272,7 +272,7 @@ public final class TokenService implements AutoCloseable {
         }
         flushUsageQuietly();
         for (CompletableFuture<Entry> f : cache.asMap().values()) {
-            Entry e = f.getNow(null);
+            Entry e = loaded(f);
             if (e != null) {
                 returnLease(e);
             }
@@ -280,6 +280,15 @@ public final class TokenService implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------------------
+
+    /**
+     * The entry of a lookup that has completed normally, else null. A failed lookup (the database
+     * was down) stays in the cache for a moment until Caffeine removes it, and getNow would
+     * rethrow its failure into whoever iterates the cache.
+     */
+    private static Entry loaded(CompletableFuture<Entry> f) {
+        return f == null || !f.isDone() || f.isCompletedExceptionally() ? null : f.getNow(null);
+    }
 
     private Entry load(String hash) {
         TokenRecord token = tokens.findByHash(hash).orElse(null);
@@ -464,7 +473,7 @@ public final class TokenService implements AutoCloseable {
 
     private void invalidateProjectLocally(String projectId) {
         for (Map.Entry<String, CompletableFuture<Entry>> me : cache.asMap().entrySet()) {
-            Entry e = me.getValue().getNow(null);
+            Entry e = loaded(me.getValue());
             if (e != null && e.project.id().equals(projectId)) {
                 cache.synchronous().invalidate(me.getKey());
             }
