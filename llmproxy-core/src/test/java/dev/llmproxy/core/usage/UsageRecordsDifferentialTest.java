@@ -87,6 +87,8 @@ class UsageRecordsDifferentialTest {
             "{\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":1,\"prompt_tokens_details\":{\"cached_tokens\":1,\"cached_tokens\":0}}}",
             "{\"choices\":[{\"message\":{\"tool_calls\":[1]},\"message\":{}}],\"choices\":[]}",
             "{\"choices\":[{\"message\":{\"tool_calls\":[1,2],\"tool_calls\":[3]}}]}",
+            "{\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":5},\"usage\":{\"prompt_tokens\":2}}",
+            "{\"choices\":[{\"message\":{\"tool_calls\":[1,2]},\"message\":{\"tool_calls\":[3]}}],\"usage\":{\"prompt_tokens\":2}}",
             // the same key names deeper in the tree
             "{\"model\":\"gpt-4o\",\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":{\"usage\":{\"prompt_tokens\":999},"
                     + "\"model\":\"deep\",\"choices\":[{\"message\":{\"tool_calls\":[1,2,3]}}]}}}],\"usage\":{\"prompt_tokens\":3,"
