@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  */
 public final class UsageRecords {
 
-    private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+    static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder()
                             .maxStringLength(Integer.MAX_VALUE).maxNestingDepth(256).build())
                     .build())
@@ -49,19 +49,47 @@ public final class UsageRecords {
 
     /** The record of {@code o}; never throws on malformed bodies (they simply yield no numbers). */
     public UsageRecord toRecord(UsageObservation o) {
+        byte[] body = answerBytes(o.upstream());
+        UsageRecord fast = FastUsageReader.record(this, o, body);
+        return fast != null ? fast : treeRecord(o, body);
+    }
+
+    /** {@link #toRecord} by the tree path alone (the differential test compares both paths). */
+    UsageRecord toRecordTree(UsageObservation o) {
+        return treeRecord(o, answerBytes(o.upstream()));
+    }
+
+    /** {@link #toRecord} by the streaming path alone, or null where that path would hand over to the tree. */
+    UsageRecord toRecordFast(UsageObservation o) {
+        return FastUsageReader.record(this, o, answerBytes(o.upstream()));
+    }
+
+    /** The captured answer, decompressed; null when there is none (or it could not be inflated). */
+    private static byte[] answerBytes(UsageObservation.Upstream up) {
+        if (up == null || up.responseBody() == null || up.responseBody().size() == 0) {
+            return null;
+        }
+        byte[] body = bytes(up.responseBody());
+        if (up.contentEncoding() != null && !up.contentEncoding().equalsIgnoreCase("identity")) {
+            body = ContentEncodings.decode(up.contentEncoding(), body, MAX_INFLATED_BYTES);
+        }
+        return body;
+    }
+
+    /**
+     * The general path: request and answer read into JSON trees (a stream reassembled), tokens
+     * estimated when the answer reported none. {@code body} is {@link #answerBytes}.
+     */
+    private UsageRecord treeRecord(UsageObservation o, byte[] body) {
         JsonNode request = parse(o.requestBody() == null ? null : bytes(o.requestBody()));
         String requestedModel = request != null && request.path("model").isTextual()
                 ? request.path("model").asText() : null;
         UsageObservation.Upstream up = o.upstream();
         JsonNode answer = null;
-        if (up != null && up.responseBody() != null && up.responseBody().size() > 0) {
-            byte[] body = bytes(up.responseBody());
-            if (up.contentEncoding() != null && !up.contentEncoding().equalsIgnoreCase("identity")) {
-                body = ContentEncodings.decode(up.contentEncoding(), body, MAX_INFLATED_BYTES);
-            }
-            if (body != null && up.eventStream() && proxyReadSuffices(up, body)) {
+        if (body != null) {
+            if (up.eventStream() && proxyReadSuffices(up, body)) {
                 answer = null; // the numbers below come from up, exactly what a reassembly would give
-            } else if (body != null) {
+            } else {
                 String text = new String(body, StandardCharsets.UTF_8);
                 answer = up.eventStream() || StreamReassembler.looksLikeSse(text)
                         ? StreamReassembler.reassemble(text) : parse(body);
@@ -71,8 +99,6 @@ public final class UsageRecords {
         if (responseModel == null && answer != null && answer.path("model").isTextual()) {
             responseModel = answer.path("model").asText();
         }
-        String model = requestedModel != null ? requestedModel : responseModel;
-        String differentResponseModel = responseModel != null && !responseModel.equals(model) ? responseModel : null;
 
         long prompt = 0;
         long completion = 0;
@@ -95,7 +121,7 @@ public final class UsageRecords {
                 completion = up.completionTokens() == null ? 0 : up.completionTokens();
                 total = up.totalTokens() == null ? prompt + completion : up.totalTokens();
             } else if (up.status() / 100 == 2) {
-                String countModel = responseModel != null ? responseModel : model;
+                String countModel = responseModel != null ? responseModel : requestedModel;
                 Integer p = TokenCounter.countPrompt(request, countModel);
                 Integer c = TokenCounter.countCompletion(answer, countModel);
                 if (p != null || c != null) {
@@ -107,6 +133,14 @@ public final class UsageRecords {
             }
             toolCalls = countToolCalls(answer);
         }
+        return record(o, requestedModel, responseModel, hit, prompt, completion, total, cached, estimated, toolCalls);
+    }
+
+    /** The record from what either path read: model choice and pricing, the same for both. */
+    UsageRecord record(UsageObservation o, String requestedModel, String responseModel, boolean hit, long prompt,
+                       long completion, long total, long cached, boolean estimated, int toolCalls) {
+        String model = requestedModel != null ? requestedModel : responseModel;
+        String differentResponseModel = responseModel != null && !responseModel.equals(model) ? responseModel : null;
         PriceTable.Cost cost;
         if (hit) {
             cost = PriceTable.Cost.FREE;
@@ -243,7 +277,7 @@ public final class UsageRecords {
         return v != null && v.canConvertToLong() ? Math.max(0, v.asLong()) : 0;
     }
 
-    private static JsonNode parse(byte[] bytes) {
+    static JsonNode parse(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
             return null;
         }
@@ -255,7 +289,7 @@ public final class UsageRecords {
         }
     }
 
-    private static byte[] bytes(Body body) {
+    static byte[] bytes(Body body) {
         byte[] out = new byte[body.size()];
         body.asReadOnlyBuffer().get(out);
         return out;
