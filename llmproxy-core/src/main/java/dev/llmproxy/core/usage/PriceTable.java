@@ -58,6 +58,8 @@ public final class PriceTable {
 
     private static final BigDecimal NANOS_PER_MILLION_TOKENS_PER_USD = BigDecimal.valueOf(1000);
 
+    private static final BigDecimal MAX_NANOS = BigDecimal.valueOf(Long.MAX_VALUE);
+
     /**
      * The YAML reader, made on first use: Jackson's YAML module and SnakeYAML are a few hundred
      * classes that a server without a YAML file never needs (start-up time).
@@ -166,9 +168,13 @@ public final class PriceTable {
                 .add(p.cachedInput().multiply(BigDecimal.valueOf(cached)))
                 .add(p.output().multiply(BigDecimal.valueOf(Math.max(0, completionTokens))));
         // USD/1M tokens × tokens = 10^-6 USD = 1000 nano-dollars.
-        long nanos = perMillion.multiply(NANOS_PER_MILLION_TOKENS_PER_USD).setScale(0, RoundingMode.HALF_UP)
-                .longValueExact();
-        return new Cost(nanos, true);
+        BigDecimal nanos = perMillion.multiply(NANOS_PER_MILLION_TOKENS_PER_USD).setScale(0, RoundingMode.HALF_UP);
+        if (nanos.compareTo(MAX_NANOS) > 0) {
+            // Over 9.2 billion USD for one request: token counts no real answer has. The record is
+            // kept with its tokens and an unknown cost rather than lost or summed into totals.
+            return Cost.UNKNOWN;
+        }
+        return new Cost(nanos.longValue(), true);
     }
 
     /** Nano-dollars as USD, exactly, without trailing zeros. */

@@ -44,6 +44,15 @@ class PriceTableTest {
     }
 
     @Test
+    void absurdTokenCounts_giveAnUnknownCost_insteadOfAnOverflow() {
+        // An upstream reporting Long.MAX_VALUE tokens: the cost does not fit in nano-dollars.
+        assertThat(table.cost("gpt-4o", Long.MAX_VALUE, 0, Long.MAX_VALUE)).isEqualTo(PriceTable.Cost.UNKNOWN);
+        assertThat(table.cost("gpt-4o", 0, 0, Long.MAX_VALUE / 2)).isEqualTo(PriceTable.Cost.UNKNOWN);
+        // The largest cost that fits is still exact.
+        assertThat(table.cost("gpt-4o", 0, 0, 900_000_000_000_000L).nanos()).isEqualTo(9_000_000_000_000_000_000L);
+    }
+
+    @Test
     void toUsd_isPlainAndExact() {
         assertThat(PriceTable.toUsd(37_500).toPlainString()).isEqualTo("0.0000375");
         assertThat(PriceTable.toUsd(2_000_000_000L)).isEqualByComparingTo(BigDecimal.valueOf(2));
