@@ -25,8 +25,12 @@ import java.util.concurrent.locks.LockSupport;
  * than it once an hour. {@link #close} stops taking new observations and writes every queued one
  * before returning (within 30 s).
  *
- * <p>A failing store (database down) loses that batch: it is logged and counted as failed, and
- * the writer carries on with the next, so a database outage never backs up into requests.
+ * <p>A failing store (database down) does not lose the batch in hand: it is retried with backoff
+ * (100 ms doubling to 5 s) while new observations wait in the bounded queue (beyond it they are
+ * dropped and counted, so an outage never backs up into requests). A batch still failing after
+ * {@link #DEFAULT_GIVE_UP_AFTER} is written one record at a time, so that a single record the
+ * database refuses cannot hold back the rest; only the records that still fail are counted as
+ * failed. On {@link #close} a failing batch gets {@value #CLOSE_RETRY_SECONDS} s more.
  * Thread-safe.
  */
 public final class UsageWriter implements UsageSink, AutoCloseable {
@@ -36,6 +40,11 @@ public final class UsageWriter implements UsageSink, AutoCloseable {
     static final int WARN_EVERY_SECONDS = 10;
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final Duration RETENTION_INTERVAL = Duration.ofHours(1);
+    /** How long one batch is retried as a whole before it is written record by record. */
+    public static final Duration DEFAULT_GIVE_UP_AFTER = Duration.ofMinutes(2);
+    static final int CLOSE_RETRY_SECONDS = 10;
+    private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private static final Logger log = LoggerFactory.getLogger(UsageWriter.class);
 
@@ -56,6 +65,8 @@ public final class UsageWriter implements UsageSink, AutoCloseable {
     private final AtomicLong droppedSinceWarn = new AtomicLong();
     private final Thread thread;
     private volatile boolean closed;
+    private volatile long closedAtNanos;
+    private final long giveUpAfterNanos;
     private volatile ProxyMetrics metrics = ProxyMetrics.NOOP;
     private Instant nextRetentionRun;
 
@@ -69,6 +80,12 @@ public final class UsageWriter implements UsageSink, AutoCloseable {
      */
     public UsageWriter(UsageStore store, UsageRecords records, int queueCapacity, int batchSize, Duration retention,
                        Clock clock) {
+        this(store, records, queueCapacity, batchSize, retention, clock, DEFAULT_GIVE_UP_AFTER);
+    }
+
+    UsageWriter(UsageStore store, UsageRecords records, int queueCapacity, int batchSize, Duration retention,
+                Clock clock, Duration giveUpAfter) {
+        this.giveUpAfterNanos = giveUpAfter.toNanos();
         if (queueCapacity < 1 || batchSize < 1) {
             throw new IllegalArgumentException("queue capacity and batch size must be positive");
         }
@@ -168,17 +185,9 @@ public final class UsageWriter implements UsageSink, AutoCloseable {
         if (out.isEmpty()) {
             return;
         }
-        try {
-            store.insertAll(out);
-            written.addAndGet(out.size());
-            batches.incrementAndGet();
-        } catch (RuntimeException e) {
-            failed.addAndGet(out.size());
-            log.warn("storing {} usage records failed; they are lost: {}", out.size(), e.toString());
-            return;
-        }
+        List<UsageRecord> stored = insertRetrying(out);
         ProxyMetrics m = metrics;
-        for (UsageRecord r : out) {
+        for (UsageRecord r : stored) {
             if (r.costNanos() > 0) {
                 try {
                     m.cost(r.projectId(), r.model(), r.costNanos() / 1e9);
@@ -187,6 +196,59 @@ public final class UsageWriter implements UsageSink, AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Inserts {@code out}, retrying while the store fails; returns the records that were stored. */
+    private List<UsageRecord> insertRetrying(List<UsageRecord> out) {
+        long started = System.nanoTime();
+        long backoff = FIRST_BACKOFF_NANOS;
+        int attempts = 0;
+        while (true) {
+            attempts++;
+            try {
+                store.insertAll(out);
+                written.addAndGet(out.size());
+                batches.incrementAndGet();
+                if (attempts > 1) {
+                    log.info("stored {} usage records after {} failed attempts", out.size(), attempts - 1);
+                }
+                return out;
+            } catch (RuntimeException e) {
+                if (attempts == 1) {
+                    log.warn("storing {} usage records failed; retrying (new records wait in the queue): {}",
+                            out.size(), e.toString());
+                }
+                long now = System.nanoTime();
+                boolean giveUp = now - started >= giveUpAfterNanos
+                        || (closed && now - closedAtNanos >= TimeUnit.SECONDS.toNanos(CLOSE_RETRY_SECONDS));
+                if (giveUp) {
+                    return insertOneByOne(out);
+                }
+                LockSupport.parkNanos(this, backoff); // close() unparks
+                backoff = Math.min(backoff * 2, MAX_BACKOFF_NANOS);
+            }
+        }
+    }
+
+    /** The last resort for a batch: whatever the store refuses on its own is lost and counted. */
+    private List<UsageRecord> insertOneByOne(List<UsageRecord> out) {
+        List<UsageRecord> stored = new ArrayList<>(out.size());
+        RuntimeException last = null;
+        for (UsageRecord r : out) {
+            try {
+                store.insertAll(List.of(r));
+                stored.add(r);
+            } catch (RuntimeException e) {
+                last = e;
+                failed.incrementAndGet();
+            }
+        }
+        written.addAndGet(stored.size());
+        if (last != null) {
+            log.warn("{} of {} usage records could not be stored and are lost: {}", out.size() - stored.size(),
+                    out.size(), last.toString());
+        }
+        return stored;
     }
 
     private void applyRetention() {
@@ -215,6 +277,7 @@ public final class UsageWriter implements UsageSink, AutoCloseable {
         if (closed) {
             return;
         }
+        closedAtNanos = System.nanoTime();
         closed = true;
         LockSupport.unpark(thread);
         try {

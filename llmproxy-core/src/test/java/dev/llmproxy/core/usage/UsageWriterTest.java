@@ -26,9 +26,13 @@ class UsageWriterTest {
         final CountDownLatch gate = new CountDownLatch(1);
         final CountDownLatch firstInsertStarted = new CountDownLatch(1);
         volatile boolean fail;
+        /** Records with this request id are refused by the "database" whatever the batch. */
+        volatile String poison;
+        final java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
 
         @Override
         public void insertAll(List<UsageRecord> records) {
+            attempts.incrementAndGet();
             firstInsertStarted.countDown();
             try {
                 if (!gate.await(30, TimeUnit.SECONDS)) {
@@ -39,6 +43,9 @@ class UsageWriterTest {
             }
             if (fail) {
                 throw new StoreException("database down");
+            }
+            if (poison != null && records.stream().anyMatch(r -> r.requestId().equals(poison))) {
+                throw new StoreException("value too long for column");
             }
             batchSizes.add(records.size());
             delegate.insertAll(records);
@@ -77,6 +84,12 @@ class UsageWriterTest {
 
     private UsageWriter writer(int capacity, int batch) {
         writer = new UsageWriter(store, new UsageRecords(PriceTable.builtIn()), capacity, batch, null, Clock.systemUTC());
+        return writer;
+    }
+
+    private UsageWriter writer(int capacity, int batch, Duration giveUpAfter) {
+        writer = new UsageWriter(store, new UsageRecords(PriceTable.builtIn()), capacity, batch, null,
+                Clock.systemUTC(), giveUpAfter);
         return writer;
     }
 
@@ -147,16 +160,47 @@ class UsageWriterTest {
     }
 
     @Test
-    void aFailingStore_losesThatBatch_countsIt_andCarriesOn() throws Exception {
+    void aFailingStore_keepsTheBatch_andStoresItWhenTheDatabaseIsBack() throws Exception {
         UsageWriter w = writer(100, 100);
         store.fail = true;
         store.gate.countDown();
         w.record(observation(1));
-        await(() -> w.stats().failed() == 1);
+        await(() -> store.attempts.get() >= 3); // the database is down for a few retries
+        w.record(observation(2)); // waits in the queue meanwhile
         store.fail = false;
+        await(() -> w.stats().written() == 2);
+        assertThat(w.stats().failed()).isZero();
+        assertThat(store.delegate.recent(10, null)).extracting(UsageRecord::requestId)
+                .containsExactlyInAnyOrder("req-1", "req-2");
+    }
+
+    @Test
+    void aRecordTheDatabaseRefuses_isLostAlone_afterTheBatchIsTriedRecordByRecord() throws Exception {
+        UsageWriter w = writer(100, 100, Duration.ofMillis(300));
+        store.poison = "req-2";
+        w.record(observation(1));
         w.record(observation(2));
-        await(() -> w.stats().written() == 1);
-        assertThat(store.delegate.recent(10, null)).extracting(UsageRecord::requestId).containsExactly("req-2");
+        w.record(observation(3));
+        store.gate.countDown();
+        await(() -> w.stats().written() == 2 && w.stats().failed() == 1);
+        assertThat(store.delegate.recent(10, null)).extracting(UsageRecord::requestId)
+                .containsExactlyInAnyOrder("req-1", "req-3");
+        w.record(observation(4)); // and the writer carries on
+        await(() -> w.stats().written() == 3);
+    }
+
+    @Test
+    void close_givesAFailingBatchAFewMoreSeconds_thenCountsItAsFailed() throws Exception {
+        UsageWriter w = writer(100, 100);
+        store.fail = true;
+        store.gate.countDown();
+        w.record(observation(1));
+        await(() -> store.attempts.get() >= 2);
+        long started = System.nanoTime();
+        w.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(25));
+        assertThat(w.stats().failed()).isEqualTo(1);
+        assertThat(w.stats().written()).isZero();
     }
 
     @Test
