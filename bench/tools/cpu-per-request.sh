@@ -7,7 +7,11 @@
 #
 #   bench/tools/cpu-per-request.sh [--seconds S] [--rounds N] [--connections C] [--jfr DIR] JAR [JAR...]
 #
+# A JAR given as pass:BENCHMARKS-JAR (bench/target/benchmarks.jar) runs the pass-through proxy
+# (PassThroughProxy: the engine with every feature off) from that jar instead of a server.
+#
 # --connections 1 measures the c1 lane's way (wrk -t1 -c1) and its p50/p99 are then the A/B latency.
+# --threads also prints each round's CPU per thread group (event loops, usage writer, GC, JIT...).
 # --jfr DIR records a JFR of each proxy with 1 ms Java sampling (DIR/<n>.jfr) for bench/tools/jfr-top.py.
 # Run it under the shared lock: flock /work/bench.lock bench/tools/cpu-per-request.sh A.jar B.jar
 set -euo pipefail
@@ -18,6 +22,7 @@ rounds=3
 warm_s=8
 jfr_dir=""
 conns=32
+per_thread=false
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
@@ -25,6 +30,7 @@ while [[ $# -gt 0 ]]; do
     --warm) warm_s="$2"; shift 2 ;;
     --jfr) jfr_dir="$2"; shift 2 ;;
     --connections) conns="$2"; shift 2 ;;
+    --threads) per_thread=true; shift ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) break ;;
   esac
@@ -52,6 +58,24 @@ wait_http() {
   done
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# "name ticks" per thread group of PID: the thread name (comm) with its trailing number removed
+thread_ticks() {
+  python3 - "$1" <<'PY'
+import collections, os, re, sys
+pid = sys.argv[1]
+groups = collections.Counter()
+for tid in os.listdir(f"/proc/{pid}/task"):
+    try:
+        stat = open(f"/proc/{pid}/task/{tid}/stat").read()
+    except OSError:
+        continue
+    name = stat[stat.index("(") + 1:stat.rindex(")")]
+    fields = stat[stat.rindex(")") + 2:].split()
+    groups[re.sub(r"[-#]?\d+$", "", name)] += int(fields[11]) + int(fields[12])
+for name, ticks in groups.items():
+    print(f"{name.replace(' ', '_')} {ticks}")
+PY
+}
 
 # 0 ms upstream: nginx returning the fixture
 up_port=$(free_port)
@@ -91,15 +115,25 @@ for i in "${!jars[@]}"; do
   port[$i]=$(free_port)
   extra=()
   [[ -n "$jfc" ]] && extra+=("-XX:StartFlightRecording=filename=$jfr_dir/$i.jfr,settings=$jfc,dumponexit=true")
-  env LISTEN_ADDR="127.0.0.1:${port[$i]}" DATABASE_PATH="$d/db" MANAGEMENT_TOKEN="$mgmt" \
-    OPENAI_API_URL="http://127.0.0.1:$up_port" AUDIT_LOG_FILE="$d/audit.log" LOG_LEVEL=warn ENABLE_METRICS=true \
-    HTTP_CACHE_ENABLED=true AUDIT_ENABLED=true \
-    java -Xmx256m "${extra[@]}" -jar "${jars[$i]}" server >"$d/log" 2>&1 &
+  if [[ "${jars[$i]}" == pass:* ]]; then
+    java -Xmx256m "${extra[@]}" -cp "${jars[$i]#pass:}" dev.llmproxy.bench.harness.PassThroughProxy \
+      --port "${port[$i]}" --upstream "http://127.0.0.1:$up_port" >"$d/log" 2>&1 &
+  else
+    env LISTEN_ADDR="127.0.0.1:${port[$i]}" DATABASE_PATH="$d/db" MANAGEMENT_TOKEN="$mgmt" \
+      OPENAI_API_URL="http://127.0.0.1:$up_port" AUDIT_LOG_FILE="$d/audit.log" LOG_LEVEL=warn ENABLE_METRICS=true \
+      HTTP_CACHE_ENABLED=true AUDIT_ENABLED=true \
+      java -Xmx256m "${extra[@]}" -jar "${jars[$i]}" server >"$d/log" 2>&1 &
+  fi
   pid[$i]=$!
   pids+=($!)
 done
 for i in "${!jars[@]}"; do
   base="http://127.0.0.1:${port[$i]}"
+  if [[ "${jars[$i]}" == pass:* ]]; then
+    wait_http "$base/v1/models"
+    token[$i]=unused
+    continue
+  fi
   wait_http "$base/health"
   project=$(curl -sf -X POST "$base/manage/projects" -H "Authorization: Bearer $mgmt" -H 'Content-Type: application/json' \
     -d '{"name":"cpu-bench","api_key":"sk-bench-upstream"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
@@ -124,9 +158,20 @@ for ((r = 0; r < rounds; r++)); do
   for ((k = 0; k < ${#jars[@]}; k++)); do
     i=$(((k + r) % ${#jars[@]}))
     before=$(cpu_ticks "${pid[$i]}")
+    $per_thread && thread_ticks "${pid[$i]}" >"$work/threads-before"
     read -r n bad p50 p99 < <(run_wrk "$i" "$seconds" "$conns")
     after=$(cpu_ticks "${pid[$i]}")
+    $per_thread && thread_ticks "${pid[$i]}" >"$work/threads-after"
     python3 -c "import sys; n=$n; c=($after-$before)/$hz; print(f'round $r  jar $i  c$conns {n/$seconds:9.0f} req/s  p50 {$p50:6d} µs  p99 {$p99:7d} µs  cpu {c:6.2f} s  {c*1e6/max(n,1):6.1f} µs/request  bad $bad  ${jars[$i]}')"
+    if $per_thread; then
+      python3 - "$work/threads-before" "$work/threads-after" "$n" "$hz" <<'PY'
+import sys
+read = lambda f: {k: int(v) for k, v in (l.split() for l in open(f))}
+b, a, n, hz = read(sys.argv[1]), read(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+d = sorted(((a[k] - b.get(k, 0), k) for k in a), reverse=True)
+print("    " + "  ".join(f"{k} {t * 1e6 / hz / max(n, 1):.1f}" for t, k in d if t > 0) + "  (µs/request)")
+PY
+    fi
   done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -3,6 +3,7 @@ package dev.llmproxy.core.proxy;
 import dev.llmproxy.core.metrics.ProxyMetrics;
 import dev.llmproxy.core.openai.ContentEncodings;
 import dev.llmproxy.core.openai.OpenAiJson;
+import dev.llmproxy.core.usage.Preread;
 import dev.llmproxy.core.usage.UsageObservation;
 import dev.llmproxy.eventbus.Body;
 import dev.llmproxy.eventbus.BodyCapture;
@@ -54,6 +55,8 @@ final class ExchangeRecorder {
     private final byte[] requestBody;
     private final boolean requestBodyTruncated;
     private OpenAiJson.RequestInfo requestInfo;
+    /** Set by {@link #complete} when usage tracking takes the exchange. */
+    private Preread preread;
     private final BodyCapture responseCapture;
 
     private HttpResponse response;
@@ -124,7 +127,8 @@ final class ExchangeRecorder {
 
     private OpenAiJson.RequestInfo requestInfo() {
         if (requestInfo == null) {
-            requestInfo = OpenAiJson.sniffRequest(requestBody, 0, requestBody.length);
+            requestInfo = preread != null ? new OpenAiJson.RequestInfo(preread.requestedModel(), preread.requestedStream())
+                    : OpenAiJson.sniffRequest(requestBody, 0, requestBody.length);
         }
         return requestInfo;
     }
@@ -132,15 +136,33 @@ final class ExchangeRecorder {
     /**
      * After {@link #end}, off the event loop: publishes the event (when there is a bus) and
      * returns the upstream's part for usage tracking (null when it could not be read).
+     *
+     * @param readForUsage whether usage tracking will take this exchange: then the request and a
+     *                     JSON answer are read once, the way usage tracking reads them, and the
+     *                     result is kept for it ({@link #preread()}) as well as used for the event
      */
-    UsageObservation.Upstream complete(ProxyMetrics metrics) {
+    UsageObservation.Upstream complete(ProxyMetrics metrics, boolean readForUsage) {
         try {
-            OpenAiJson.RequestInfo requestInfo = requestInfo();
             Body responseBody = responseCapture.toBody();
             HttpHeaders responseHeaders = response == null ? null : response.headers();
             boolean streamed = responseHeaders != null && Captures.isEventStream(responseHeaders);
-            OpenAiJson.ResponseInfo info = responseHeaders == null || responseBody.truncated()
-                    ? OpenAiJson.ResponseInfo.NONE : readResponse(responseBody, responseHeaders, streamed);
+            byte[] answer = responseHeaders == null || responseBody.truncated() ? null
+                    : decodedAnswer(responseBody, responseHeaders);
+            OpenAiJson.ResponseInfo info;
+            if (answer == null) {
+                info = OpenAiJson.ResponseInfo.NONE;
+            } else if (streamed) {
+                info = OpenAiJson.readSseResponse(answer, 0, answer.length);
+            } else if (readForUsage) {
+                preread = Preread.read(requestBody, answer);
+                info = preread.answerRead() ? responseInfo(preread) : OpenAiJson.readJsonResponse(answer, 0, answer.length);
+            } else {
+                info = OpenAiJson.readJsonResponse(answer, 0, answer.length);
+            }
+            if (readForUsage && preread == null) {
+                preread = Preread.read(requestBody, null);
+            }
+            OpenAiJson.RequestInfo requestInfo = requestInfo();
             String model = info.model() != null ? info.model() : requestInfo.model();
             OpenAiJson.Usage usage = info.usage();
             if (usage.promptTokens() != null || usage.completionTokens() != null) {
@@ -158,6 +180,31 @@ final class ExchangeRecorder {
             log.warn("could not record event for request {}: {}", requestId, e.toString());
             return null;
         }
+    }
+
+    /** What {@link #complete} read for usage tracking, or null (then the usage writer reads the bodies itself). */
+    Preread preread() {
+        return preread;
+    }
+
+    /**
+     * The event's model and usage from the usage read of a JSON answer: the same numbers the
+     * usage record gets ({@code prompt_tokens}, else {@code input_tokens}; a total that was not
+     * reported is the sum), a count beyond {@code int} range unknown.
+     */
+    private static OpenAiJson.ResponseInfo responseInfo(Preread p) {
+        if (!p.answerHasUsage()) {
+            return new OpenAiJson.ResponseInfo(p.answerModel(), OpenAiJson.Usage.NONE);
+        }
+        Integer prompt = asInt(p.answerPromptTokens());
+        Integer completion = asInt(p.answerCompletionTokens());
+        Integer total = p.answerTotalTokens() != null ? asInt(p.answerTotalTokens())
+                : prompt != null && completion != null ? Integer.valueOf(prompt + completion) : null;
+        return new OpenAiJson.ResponseInfo(p.answerModel(), new OpenAiJson.Usage(prompt, completion, total));
+    }
+
+    private static Integer asInt(Long v) {
+        return v == null || v != v.intValue() ? null : v.intValue();
     }
 
     /**
@@ -213,18 +260,15 @@ final class ExchangeRecorder {
         return b.build();
     }
 
-    private static OpenAiJson.ResponseInfo readResponse(Body body, HttpHeaders headers, boolean streamed) {
+    /** The captured answer as bytes, decompressed; null when it could not be inflated. */
+    private static byte[] decodedAnswer(Body body, HttpHeaders headers) {
         byte[] bytes = new byte[body.size()];
         body.asReadOnlyBuffer().get(bytes);
         String encoding = headers.get(HttpHeaderNames.CONTENT_ENCODING);
         if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
-            bytes = inflate(bytes, encoding);
-            if (bytes == null) {
-                return OpenAiJson.ResponseInfo.NONE;
-            }
+            return inflate(bytes, encoding);
         }
-        return streamed ? OpenAiJson.readSseResponse(bytes, 0, bytes.length)
-                : OpenAiJson.readJsonResponse(bytes, 0, bytes.length);
+        return bytes;
     }
 
     /** A decompressed copy for usage extraction, or null for an unknown, broken or oversized body. */

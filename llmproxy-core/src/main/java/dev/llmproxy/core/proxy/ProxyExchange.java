@@ -939,7 +939,7 @@ final class ProxyExchange {
     private void completeOffLoop(ExchangeRecorder r, UsageSink usage, long now) {
         dev.llmproxy.core.metrics.ProxyMetrics metrics = engine.metrics;
         if (usage == null) {
-            engine.completions.submit(() -> r.complete(metrics));
+            engine.completions.submit(() -> r.complete(metrics, false));
             return;
         }
         String id = requestId;
@@ -953,11 +953,11 @@ final class ProxyExchange {
         long latency = now - startNanos;
         String errorCode = localError != null ? localError.code() : outcome;
         engine.completions.submit(() -> {
-            UsageObservation.Upstream up = r.complete(metrics);
+            UsageObservation.Upstream up = r.complete(metrics, true);
             try {
                 boolean streamed = r.requestedStream() || up != null && up.eventStream();
                 usage.record(new UsageObservation(id, timestamp, project, token, method, requestPath, r.requestBody(),
-                        status, streamed, cache, latency, r.ttftNanos(streamed), errorCode, up));
+                        status, streamed, cache, latency, r.ttftNanos(streamed), errorCode, up, r.preread()));
             } catch (RuntimeException e) {
                 log.warn("could not record usage of request {}: {}", id, e.toString());
             }

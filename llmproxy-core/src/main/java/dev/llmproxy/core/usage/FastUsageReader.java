@@ -3,6 +3,7 @@ package dev.llmproxy.core.usage;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmproxy.core.openai.OpenAiJson;
 
 import java.io.IOException;
 
@@ -37,7 +38,7 @@ final class FastUsageReader {
     }
 
     /** What the tree path would read from a JSON answer. */
-    private static final class Answer {
+    static final class Answer {
         String model;
         boolean usage;
         Long prompt;
@@ -48,6 +49,15 @@ final class FastUsageReader {
         long cachedPrompt;
         long cachedInput;
         int toolCalls;
+    }
+
+    /**
+     * The record from what the proxy already read ({@link UsageObservation#preread()} with an
+     * answer), or null when the tree path must make it. Same result as {@link #record(UsageRecords,
+     * UsageObservation, byte[])} on the answer's bytes, without reading them again.
+     */
+    static UsageRecord record(UsageRecords records, UsageObservation o, Preread pre) {
+        return record(records, o, pre.requestedModel(), pre.answer());
     }
 
     /** The record, or null when the tree path must make it. {@code body} is the decoded answer or null. */
@@ -70,7 +80,14 @@ final class FastUsageReader {
                 }
             }
         }
-        String requestedModel = requestedModel(o.requestBody() == null ? null : UsageRecords.bytes(o.requestBody()));
+        Preread pre = o.preread();
+        String requestedModel = pre != null ? pre.requestedModel()
+                : requestedModel(o.requestBody() == null ? null : UsageRecords.bytes(o.requestBody()));
+        return record(records, o, requestedModel, a);
+    }
+
+    private static UsageRecord record(UsageRecords records, UsageObservation o, String requestedModel, Answer a) {
+        UsageObservation.Upstream up = o.upstream();
         String responseModel = up == null ? null : up.model();
         if (responseModel == null && a != null) {
             responseModel = a.model;
@@ -121,6 +138,62 @@ final class FastUsageReader {
             }
         }
         return false;
+    }
+
+    /** A request's model (as the tree path reads it) and whether it asked for a stream. */
+    record Request(String model, boolean stream) {
+        static final Request NONE = new Request(null, false);
+    }
+
+    /**
+     * {@link #requestedModel} and, in the same pass, whether the last top-level {@code stream} is
+     * {@code true}; for a request that is not well-formed JSON, {@code stream} is what
+     * {@link OpenAiJson#sniffRequest} makes of it.
+     */
+    static Request readRequest(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            return Request.NONE;
+        }
+        try (JsonParser p = UsageRecords.JSON.getFactory().createParser(bytes)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return Request.NONE; // not an object: no model, and sniffRequest sees no stream either
+            }
+            String model = null;
+            boolean seenModel = false;
+            boolean stream = false;
+            while (nextField(p)) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                if (name.equals("model")) {
+                    if (seenModel) {
+                        throw Decline.INSTANCE;
+                    }
+                    seenModel = true;
+                    if (t == JsonToken.VALUE_STRING) {
+                        model = p.getText();
+                        continue;
+                    }
+                } else if (name.equals("stream")) {
+                    stream = t == JsonToken.VALUE_TRUE;
+                }
+                skip(p);
+            }
+            return new Request(model, stream);
+        } catch (Decline | IOException | RuntimeException e) {
+            return new Request(requestedModel(bytes), OpenAiJson.sniffRequest(bytes, 0, bytes.length).stream());
+        }
+    }
+
+    /** The streaming read of a JSON answer, or null where {@link #record} would hand it to the tree path. */
+    static Answer readAnswerOrNull(byte[] body) {
+        if (!startsWithObject(body)) {
+            return null;
+        }
+        try {
+            return readAnswer(body);
+        } catch (Decline | IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** The request's top-level textual {@code model}, as the tree path reads it (null when the request is not a JSON object). */

@@ -25,11 +25,22 @@ import java.time.Instant;
  * @param ttftNanos       to the first stream byte or, for a plain answer, the response head; -1 when none
  * @param errorCode       see {@link UsageRecord#errorCode()}
  * @param upstream        what the upstream answered, or null when the answer did not come from it
+ * @param preread         what the proxy already read from the request and answer (so the writer
+ *                        need not read them again), or null
  */
 public record UsageObservation(String requestId, Instant timestamp, String projectId, String tokenId,
                                String method, String path, Body requestBody, int status, boolean streamed,
                                String cacheStatus, long latencyNanos, long ttftNanos, String errorCode,
-                               Upstream upstream) {
+                               Upstream upstream, Preread preread) {
+
+    /** An observation whose bodies the writer reads itself. */
+    public UsageObservation(String requestId, Instant timestamp, String projectId, String tokenId,
+                            String method, String path, Body requestBody, int status, boolean streamed,
+                            String cacheStatus, long latencyNanos, long ttftNanos, String errorCode,
+                            Upstream upstream) {
+        this(requestId, timestamp, projectId, tokenId, method, path, requestBody, status, streamed, cacheStatus,
+                latencyNanos, ttftNanos, errorCode, upstream, null);
+    }
 
     /**
      * The upstream's part of an exchange.

@@ -49,6 +49,13 @@ public final class UsageRecords {
 
     /** The record of {@code o}; never throws on malformed bodies (they simply yield no numbers). */
     public UsageRecord toRecord(UsageObservation o) {
+        Preread pre = o.preread();
+        if (pre != null && pre.answerRead() && o.upstream() != null && !o.upstream().eventStream()) {
+            UsageRecord fast = FastUsageReader.record(this, o, pre);
+            if (fast != null) {
+                return fast;
+            }
+        }
         byte[] body = answerBytes(o.upstream());
         UsageRecord fast = FastUsageReader.record(this, o, body);
         return fast != null ? fast : treeRecord(o, body);

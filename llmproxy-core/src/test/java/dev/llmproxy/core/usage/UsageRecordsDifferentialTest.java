@@ -213,7 +213,37 @@ class UsageRecordsDifferentialTest {
         for (UsageObservation.Upstream up : ups) {
             for (String cache : new String[] {"MISS", "HIT"}) {
                 compare(e, observation(e, up, cache));
+                compare(e, withPreread(e, observation(e, up, cache)));
             }
+        }
+    }
+
+    /**
+     * The observation as the proxy hands it over with usage tracking on: the request and a JSON
+     * answer already read once ({@link Preread}), the answer decompressed as the proxy does.
+     */
+    private static UsageObservation withPreread(Exchange e, UsageObservation o) {
+        UsageObservation.Upstream up = o.upstream();
+        byte[] answer = up == null || up.eventStream() || up.responseBody().size() == 0 ? null : e.answer();
+        Preread pre = Preread.read(e.request() == null ? new byte[0] : e.request(), answer);
+        return new UsageObservation(o.requestId(), o.timestamp(), o.projectId(), o.tokenId(), o.method(), o.path(),
+                o.requestBody(), o.status(), o.streamed(), o.cacheStatus(), o.latencyNanos(), o.ttftNanos(),
+                o.errorCode(), up, pre);
+    }
+
+    @Test
+    void prereadStreamFlag_isWhatTheEventSniffReads() {
+        List<String> requests = new ArrayList<>(EDGE_REQUESTS);
+        requests.addAll(List.of("{\"model\":\"m\",\"stream\":true}", "{\"stream\":false}", "{\"stream\":\"true\"}",
+                "{\"stream\":true,\"stream\":false}", "{\"stream\":false,\"stream\":true}", "{\"stream\":{\"a\":true}}",
+                "{\"stream\":true,\"stream\":[true]}", "{\"stream\":true,\"model\":\"a\",\"model\":\"b\"}",
+                "{\"stream\":true,\"messages\":[{\"content\":\"cut"));
+        for (String r : requests) {
+            byte[] b = r.getBytes(StandardCharsets.UTF_8);
+            Preread pre = Preread.read(b, null);
+            assertThat(pre.requestedStream()).as(r).isEqualTo(OpenAiJson.sniffRequest(b, 0, b.length).stream());
+            assertThat(pre.requestedModel()).as(r).isEqualTo(FastUsageReader.requestedModel(b));
+            assertThat(pre.answerRead()).isFalse();
         }
     }
 
