@@ -35,7 +35,8 @@ import java.util.SortedMap;
  *
  * <p><b>Building one cheaply.</b> The builder is a plain mutable holder; {@link Builder#build()}
  * validates the required fields and wraps what it was given. Headers are redacted into one sorted
- * map per side (one pass), bodies are shared, not copied (use {@link BodyCapture} or
+ * map per side (one pass; with {@link Builder#deferredRequestHeaders} at their first read), bodies
+ * are shared, not copied (use {@link BodyCapture} or
  * {@link Body#capped} to produce them). JSON encoding is not done here: the in-memory bus never
  * encodes, the Redis bus encodes on its background publisher thread.
  *
@@ -58,8 +59,8 @@ public final class Event {
     private final String tokenId;
     private final String model;
     private final boolean streamed;
-    private final SortedMap<String, String> requestHeaders;
-    private final SortedMap<String, String> responseHeaders;
+    private final RedactedHeaders requestHeaders;
+    private final RedactedHeaders responseHeaders;
     private final Body requestBody;
     private final Body responseBody;
     private final Integer promptTokens;
@@ -170,12 +171,12 @@ public final class Event {
 
     /** Redacted request headers; case-insensitive lookup, never null. */
     public SortedMap<String, String> requestHeaders() {
-        return requestHeaders;
+        return requestHeaders.get();
     }
 
     /** Redacted response headers; case-insensitive lookup, never null. */
     public SortedMap<String, String> responseHeaders() {
-        return responseHeaders;
+        return responseHeaders.get();
     }
 
     /** The captured request body, never null ({@link Body#EMPTY} when none). */
@@ -232,7 +233,7 @@ public final class Event {
                 && method.equals(e.method) && path.equals(e.path)
                 && Objects.equals(ttftMillis, e.ttftMillis) && Objects.equals(projectId, e.projectId)
                 && Objects.equals(tokenId, e.tokenId) && Objects.equals(model, e.model)
-                && requestHeaders.equals(e.requestHeaders) && responseHeaders.equals(e.responseHeaders)
+                && requestHeaders().equals(e.requestHeaders()) && responseHeaders().equals(e.responseHeaders())
                 && requestBody.equals(e.requestBody) && responseBody.equals(e.responseBody)
                 && Objects.equals(promptTokens, e.promptTokens)
                 && Objects.equals(completionTokens, e.completionTokens)
@@ -242,7 +243,7 @@ public final class Event {
     @Override
     public int hashCode() {
         return Objects.hash(requestId, timestamp, method, path, status, durationMillis, ttftMillis,
-                projectId, tokenId, model, streamed, requestHeaders, responseHeaders, requestBody,
+                projectId, tokenId, model, streamed, requestHeaders(), responseHeaders(), requestBody,
                 responseBody, promptTokens, completionTokens, totalTokens, attributes);
     }
 
@@ -272,8 +273,8 @@ public final class Event {
         private String tokenId;
         private String model;
         private boolean streamed;
-        private SortedMap<String, String> requestHeaders = Redaction.headers((Map<String, String>) null);
-        private SortedMap<String, String> responseHeaders = requestHeaders;
+        private RedactedHeaders requestHeaders = RedactedHeaders.NONE;
+        private RedactedHeaders responseHeaders = RedactedHeaders.NONE;
         private Body requestBody = Body.EMPTY;
         private Body responseBody = Body.EMPTY;
         private Integer promptTokens;
@@ -348,7 +349,7 @@ public final class Event {
 
         /** Request headers; redacted here by {@link Redaction#headers(Map)}. */
         public Builder requestHeaders(Map<String, String> headers) {
-            this.requestHeaders = Redaction.headers(headers);
+            this.requestHeaders = new RedactedHeaders(Redaction.headers(headers));
             return this;
         }
 
@@ -357,19 +358,37 @@ public final class Event {
          * {@link Redaction#headers(Iterable)}.
          */
         public Builder requestHeaders(Iterable<? extends Map.Entry<String, String>> headers) {
-            this.requestHeaders = Redaction.headers(headers);
+            this.requestHeaders = new RedactedHeaders(Redaction.headers(headers));
+            return this;
+        }
+
+        /**
+         * Request headers as entries that will never change again (the proxy's copy of a finished
+         * exchange): redacted by {@link Redaction#headers(Iterable)} when the event's headers are
+         * first read — by an encoder, a dispatcher or a subscriber — instead of here, so an event
+         * that nobody reads (an in-memory bus without subscribers) never pays for it. The event
+         * keeps {@code headers} until then; the caller must not change them.
+         */
+        public Builder deferredRequestHeaders(Iterable<? extends Map.Entry<String, String>> headers) {
+            this.requestHeaders = headers == null ? RedactedHeaders.NONE : new RedactedHeaders(headers);
+            return this;
+        }
+
+        /** Response headers as entries that will never change again; see {@link #deferredRequestHeaders}. */
+        public Builder deferredResponseHeaders(Iterable<? extends Map.Entry<String, String>> headers) {
+            this.responseHeaders = headers == null ? RedactedHeaders.NONE : new RedactedHeaders(headers);
             return this;
         }
 
         /** Response headers; redacted here by {@link Redaction#headers(Map)}. */
         public Builder responseHeaders(Map<String, String> headers) {
-            this.responseHeaders = Redaction.headers(headers);
+            this.responseHeaders = new RedactedHeaders(Redaction.headers(headers));
             return this;
         }
 
         /** Response headers as entries (accepts Netty {@code HttpHeaders}); redacted here. */
         public Builder responseHeaders(Iterable<? extends Map.Entry<String, String>> headers) {
-            this.responseHeaders = Redaction.headers(headers);
+            this.responseHeaders = new RedactedHeaders(Redaction.headers(headers));
             return this;
         }
 

@@ -47,6 +47,29 @@ class EventTest {
     }
 
     @Test
+    void deferredHeaders_areRedactedAtTheFirstRead_once_andEqualTheEagerOnes() {
+        java.util.concurrent.atomic.AtomicInteger iterations = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.List<Map.Entry<String, String>> entries = java.util.List.of(
+                Map.entry("Authorization", "Bearer sk-proxy-token"), Map.entry("Accept", "*/*"),
+                Map.entry("x-goog-api-key", "k"), Map.entry("accept", "text/plain"));
+        Iterable<Map.Entry<String, String>> counting = () -> {
+            iterations.incrementAndGet();
+            return entries.iterator();
+        };
+        Event deferred = minimal().deferredRequestHeaders(counting).deferredResponseHeaders(null).build();
+        assertThat(iterations).hasValue(0); // built without touching the headers
+        Event eager = minimal().timestamp(deferred.timestamp()).requestHeaders(entries).build();
+        assertThat(deferred.requestHeaders()).isEqualTo(eager.requestHeaders())
+                .containsEntry("authorization", Redaction.REDACTED).containsEntry("X-GOOG-API-KEY", Redaction.REDACTED)
+                .containsEntry("Accept", "*/*, text/plain");
+        assertThat(deferred.requestHeaders()).isSameAs(deferred.requestHeaders());
+        assertThat(deferred.toBuilder().build().requestHeaders()).isSameAs(deferred.requestHeaders());
+        assertThat(iterations).hasValue(1);
+        assertThat(deferred.responseHeaders()).isEmpty();
+        assertThat(deferred).isEqualTo(eager).hasSameHashCodeAs(eager);
+    }
+
+    @Test
     void headers_areAlwaysRedacted_evenWhenTheCallerForgets() {
         Event e = minimal().requestHeaders(Map.of("Authorization", "Bearer sk-proxy-token", "Accept", "*/*"))
                 .responseHeaders(Map.of("Set-Cookie", "a=b")).build();

@@ -244,12 +244,13 @@ final class ExchangeRecorder {
                 .projectId(projectId)
                 .tokenId(tokenId)
                 .streamed(streamed || requestInfo().stream())
-                .requestHeaders(requestHeaders)
+                // Nothing changes the exchange's headers any more: redacted when a reader first asks.
+                .deferredRequestHeaders(requestHeaders)
                 .requestBody(requestBody())
                 .responseBody(responseBody)
                 .usage(info.usage().promptTokens(), info.usage().completionTokens(), info.usage().totalTokens());
         if (responseHeaders != null) {
-            b.responseHeaders(responseHeaders);
+            b.deferredResponseHeaders(responseHeaders);
         }
         if (outcome != null) {
             b.attribute("outcome", outcome);
