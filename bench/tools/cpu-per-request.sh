@@ -9,6 +9,8 @@
 #
 # A JAR given as pass:BENCHMARKS-JAR (bench/target/benchmarks.jar) runs the pass-through proxy
 # (PassThroughProxy: the engine with every feature off) from that jar instead of a server.
+# A JAR given as JAR?K=V&K2=V2 starts that server with those extra environment variables
+# (e.g. llm-proxy.jar?IO_THREADS=2), to compare settings on one build.
 #
 # --connections 1 measures the c1 lane's way (wrk -t1 -c1) and its p50/p99 are then the A/B latency.
 # --threads also prints each round's CPU per thread group (event loops, usage writer, GC, JIT...).
@@ -119,10 +121,13 @@ for i in "${!jars[@]}"; do
     java -Xmx256m "${extra[@]}" -cp "${jars[$i]#pass:}" dev.llmproxy.bench.harness.PassThroughProxy \
       --port "${port[$i]}" --upstream "http://127.0.0.1:$up_port" >"$d/log" 2>&1 &
   else
-    env LISTEN_ADDR="127.0.0.1:${port[$i]}" DATABASE_PATH="$d/db" MANAGEMENT_TOKEN="$mgmt" \
+    jar="${jars[$i]%%\?*}"
+    extra_env=()
+    [[ "${jars[$i]}" == *\?* ]] && IFS='&' read -r -a extra_env <<<"${jars[$i]#*\?}"
+    env "${extra_env[@]}" LISTEN_ADDR="127.0.0.1:${port[$i]}" DATABASE_PATH="$d/db" MANAGEMENT_TOKEN="$mgmt" \
       OPENAI_API_URL="http://127.0.0.1:$up_port" AUDIT_LOG_FILE="$d/audit.log" LOG_LEVEL=warn ENABLE_METRICS=true \
       HTTP_CACHE_ENABLED=true AUDIT_ENABLED=true \
-      java -Xmx256m "${extra[@]}" -jar "${jars[$i]}" server >"$d/log" 2>&1 &
+      java -Xmx256m "${extra[@]}" -jar "$jar" server >"$d/log" 2>&1 &
   fi
   pid[$i]=$!
   pids+=($!)

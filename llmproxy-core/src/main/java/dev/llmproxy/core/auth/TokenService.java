@@ -165,12 +165,14 @@ public final class TokenService implements AutoCloseable {
                     "Invalid token format"));
         }
         String hash = WitheringTokens.hash(token);
-        if (unknown.getIfPresent(hash) != null) {
-            return CompletableFuture.completedFuture(notFound());
-        }
+        // A known token first: one cache read on the common path. A hash is never in both caches
+        // (it is only marked unknown when its lookup found nothing, and a found token is never marked).
         CompletableFuture<Entry> cached = cache.getIfPresent(hash);
         if (cached != null && cached.isDone() && !cached.isCompletedExceptionally() && cached.join() != null) {
             return check(cached.join());
+        }
+        if (unknown.getIfPresent(hash) != null) {
+            return CompletableFuture.completedFuture(notFound());
         }
         return cache.get(hash, (h, executor) -> CompletableFuture.supplyAsync(() -> load(h), blocking))
                 .handle((entry, error) -> {
