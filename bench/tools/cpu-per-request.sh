@@ -10,7 +10,8 @@
 # A JAR given as pass:BENCHMARKS-JAR (bench/target/benchmarks.jar) runs the pass-through proxy
 # (PassThroughProxy: the engine with every feature off) from that jar instead of a server.
 # A JAR given as JAR?K=V&K2=V2 starts that server with those extra environment variables
-# (e.g. llm-proxy.jar?IO_THREADS=2), to compare settings on one build.
+# (e.g. llm-proxy.jar?IO_THREADS=2), to compare settings on one build; JAVA_BIN=PATH there picks the
+# JVM for that server (e.g. llm-proxy.jar?JAVA_BIN=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java).
 #
 # --connections 1 measures the c1 lane's way (wrk -t1 -c1) and its p50/p99 are then the A/B latency.
 # --threads also prints each round's CPU per thread group (event loops, usage writer, GC, JIT...).
@@ -124,10 +125,12 @@ for i in "${!jars[@]}"; do
     jar="${jars[$i]%%\?*}"
     extra_env=()
     [[ "${jars[$i]}" == *\?* ]] && IFS='&' read -r -a extra_env <<<"${jars[$i]#*\?}"
+    java_bin=java
+    for kv in "${extra_env[@]}"; do [[ "$kv" == JAVA_BIN=* ]] && java_bin="${kv#JAVA_BIN=}"; done
     env "${extra_env[@]}" LISTEN_ADDR="127.0.0.1:${port[$i]}" DATABASE_PATH="$d/db" MANAGEMENT_TOKEN="$mgmt" \
       OPENAI_API_URL="http://127.0.0.1:$up_port" AUDIT_LOG_FILE="$d/audit.log" LOG_LEVEL=warn ENABLE_METRICS=true \
       HTTP_CACHE_ENABLED=true AUDIT_ENABLED=true \
-      java -Xmx256m "${extra[@]}" -jar "$jar" server >"$d/log" 2>&1 &
+      "$java_bin" -Xmx256m "${extra[@]}" -jar "$jar" server >"$d/log" 2>&1 &
   fi
   pid[$i]=$!
   pids+=($!)
