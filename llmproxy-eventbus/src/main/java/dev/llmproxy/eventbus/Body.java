@@ -135,6 +135,31 @@ public final class Body {
         return ByteBuffer.wrap(bytes, 0, length).slice().asReadOnlyBuffer();
     }
 
+    /**
+     * Hands the bytes to {@code reader} without copying: the array, offset 0 and {@link #size()}.
+     * The reader must only read that range, and neither change the array nor keep it after it
+     * returns (the body is shared and must never change). For parsers that take an array.
+     *
+     * @param reader reads the bytes
+     * @param <T>    what the reader returns
+     * @return the reader's result
+     */
+    public <T> T read(Reader<T> reader) {
+        return reader.read(bytes, 0, length);
+    }
+
+    /** Reads a body's bytes in place; see {@link #read(Reader)}. */
+    @FunctionalInterface
+    public interface Reader<T> {
+        /**
+         * @param bytes  the body's array, to be read in {@code [offset, offset + length)} only
+         * @param offset always 0
+         * @param length the body's size
+         * @return the result
+         */
+        T read(byte[] bytes, int offset, int length);
+    }
+
     /** A stream over the bytes, without copying (for example to feed a JSON parser). */
     public InputStream openStream() {
         return new ByteArrayInputStream(bytes, 0, length);

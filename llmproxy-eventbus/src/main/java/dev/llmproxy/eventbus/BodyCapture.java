@@ -86,6 +86,19 @@ public final class BodyCapture {
         size += keep;
     }
 
+    /**
+     * Sizes the buffer for a body announced to be {@code expectedBytes} long (a
+     * {@code Content-Length}), capped at {@code maxBytes}, before its first bytes arrive: the
+     * body then lands in one buffer of exactly its size, which {@link #toBody()} hands over
+     * without a copy, instead of growing by doubling and being trimmed. Does nothing once bytes
+     * were appended, or for a size that is not positive.
+     */
+    public void expect(long expectedBytes) {
+        if (size == 0 && buffer.length == 0 && expectedBytes > 0) {
+            buffer = new byte[(int) Math.min(maxBytes, expectedBytes)];
+        }
+    }
+
     /** Total bytes seen so far, including those past the cap. */
     public long totalBytes() {
         return totalBytes;

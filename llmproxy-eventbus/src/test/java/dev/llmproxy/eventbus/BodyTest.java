@@ -163,4 +163,44 @@ class BodyTest {
         assertThat(body.truncated()).isTrue();
         assertThat(body.toUtf8String()).isEqualTo(expected.substring(0, 5_000));
     }
+
+    @Test
+    void read_handsTheBytesInPlace_onlyTheBodysRange() {
+        byte[] text = "ab€cd".getBytes(StandardCharsets.UTF_8);
+        Body cut = Body.capped(text, 4); // a, b, then the cut € is dropped: 2 bytes
+        Body.Reader<String> asText = (bytes, offset, length) -> new String(bytes, offset, length, StandardCharsets.UTF_8);
+        Body.Reader<Integer> size = (bytes, offset, length) -> length;
+        String text2 = cut.read(asText);
+        int emptySize = Body.EMPTY.read(size);
+        assertThat(text2).isEqualTo("ab");
+        assertThat(emptySize).isZero();
+    }
+
+    @Test
+    void captureExpectingItsLength_holdsTheSameBytes_whateverTheAnnouncedLength() {
+        byte[] data = new byte[1_500];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) ('a' + i % 26);
+        }
+        for (long announced : new long[] {1_500, 100, 5_000, 0, -1, Long.MAX_VALUE}) {
+            BodyCapture capture = new BodyCapture(1_000);
+            capture.expect(announced);
+            capture.append(data, 0, 700);
+            capture.append(data, 700, 800);
+            Body body = capture.toBody();
+            assertThat(body.toByteArray()).as("announced %d", announced).isEqualTo(Arrays.copyOf(data, 1_000));
+            assertThat(body.truncated()).isTrue();
+            capture.append(data, 0, 10); // appending after toBody never changes the body handed out
+            assertThat(body.toByteArray()).isEqualTo(Arrays.copyOf(data, 1_000));
+        }
+        BodyCapture exact = new BodyCapture(4_096);
+        exact.expect(data.length);
+        exact.append(data);
+        assertThat(exact.toBody().toByteArray()).isEqualTo(data);
+        BodyCapture late = new BodyCapture(4_096);
+        late.append(data, 0, 10);
+        late.expect(data.length); // too late: ignored, the capture keeps growing as before
+        late.append(data, 10, data.length - 10);
+        assertThat(late.toBody().toByteArray()).isEqualTo(data);
+    }
 }

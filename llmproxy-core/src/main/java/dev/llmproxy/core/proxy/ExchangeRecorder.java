@@ -14,6 +14,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,6 +99,10 @@ final class ExchangeRecorder {
     void onResponseHead(HttpResponse head) {
         this.response = head;
         this.headNanos = System.nanoTime();
+        // A known length: capture into one buffer of that size, handed to the event without a copy.
+        if (!"HEAD".equals(method)) {
+            responseCapture.expect(HttpUtil.getContentLength(head, -1L));
+        }
     }
 
     void onResponseContent(ByteBuf content) {
@@ -146,18 +151,19 @@ final class ExchangeRecorder {
             Body responseBody = responseCapture.toBody();
             HttpHeaders responseHeaders = response == null ? null : response.headers();
             boolean streamed = responseHeaders != null && Captures.isEventStream(responseHeaders);
-            byte[] answer = responseHeaders == null || responseBody.truncated() ? null
-                    : decodedAnswer(responseBody, responseHeaders);
             OpenAiJson.ResponseInfo info;
-            if (answer == null) {
+            if (responseHeaders == null || responseBody.truncated()) {
                 info = OpenAiJson.ResponseInfo.NONE;
-            } else if (streamed) {
-                info = OpenAiJson.readSseResponse(answer, 0, answer.length);
-            } else if (readForUsage) {
-                preread = Preread.read(requestBody, answer);
-                info = preread.answerRead() ? responseInfo(preread) : OpenAiJson.readJsonResponse(answer, 0, answer.length);
             } else {
-                info = OpenAiJson.readJsonResponse(answer, 0, answer.length);
+                String encoding = responseHeaders.get(HttpHeaderNames.CONTENT_ENCODING);
+                if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
+                    byte[] inflated = inflate(responseBody.toByteArray(), encoding);
+                    info = inflated == null ? OpenAiJson.ResponseInfo.NONE
+                            : readAnswer(inflated, inflated.length, streamed, readForUsage);
+                } else {
+                    // Read in place: the capture is not copied again for parsing.
+                    info = responseBody.read((bytes, offset, length) -> readAnswer(bytes, length, streamed, readForUsage));
+                }
             }
             if (readForUsage && preread == null) {
                 preread = Preread.read(requestBody, null);
@@ -180,6 +186,18 @@ final class ExchangeRecorder {
             log.warn("could not record event for request {}: {}", requestId, e.toString());
             return null;
         }
+    }
+
+    /** Model and usage of the answer in {@code answer[0, length)}; with usage tracking, the {@link #preread} too. */
+    private OpenAiJson.ResponseInfo readAnswer(byte[] answer, int length, boolean streamed, boolean readForUsage) {
+        if (streamed) {
+            return OpenAiJson.readSseResponse(answer, 0, length);
+        }
+        if (!readForUsage) {
+            return OpenAiJson.readJsonResponse(answer, 0, length);
+        }
+        preread = Preread.read(requestBody, answer, length);
+        return preread.answerRead() ? responseInfo(preread) : OpenAiJson.readJsonResponse(answer, 0, length);
     }
 
     /** What {@link #complete} read for usage tracking, or null (then the usage writer reads the bodies itself). */
@@ -259,17 +277,6 @@ final class ExchangeRecorder {
             b.attribute("upstream", upstream);
         }
         return b.build();
-    }
-
-    /** The captured answer as bytes, decompressed; null when it could not be inflated. */
-    private static byte[] decodedAnswer(Body body, HttpHeaders headers) {
-        byte[] bytes = new byte[body.size()];
-        body.asReadOnlyBuffer().get(bytes);
-        String encoding = headers.get(HttpHeaderNames.CONTENT_ENCODING);
-        if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
-            return inflate(bytes, encoding);
-        }
-        return bytes;
     }
 
     /** A decompressed copy for usage extraction, or null for an unknown, broken or oversized body. */

@@ -70,11 +70,11 @@ final class FastUsageReader {
                     return null; // reassembly
                 }
             } else {
-                if (!startsWithObject(body)) {
+                if (!startsWithObject(body, body.length)) {
                     return null; // maybe SSE without the header, or not JSON at all
                 }
                 try {
-                    a = readAnswer(body);
+                    a = readAnswer(body, body.length);
                 } catch (Decline | IOException | RuntimeException e) {
                     return null; // unusual shape, or malformed: the tree path decides
                 }
@@ -128,8 +128,9 @@ final class FastUsageReader {
      * body for SSE ({@code StreamReassembler.looksLikeSse}). Anything else (including a non-ASCII
      * byte, which {@code Character.isWhitespace} might count as space) declines.
      */
-    private static boolean startsWithObject(byte[] body) {
-        for (byte b : body) {
+    private static boolean startsWithObject(byte[] body, int length) {
+        for (int i = 0; i < length; i++) {
+            byte b = body[i];
             if (b < 0) {
                 return false;
             }
@@ -185,12 +186,12 @@ final class FastUsageReader {
     }
 
     /** The streaming read of a JSON answer, or null where {@link #record} would hand it to the tree path. */
-    static Answer readAnswerOrNull(byte[] body) {
-        if (!startsWithObject(body)) {
+    static Answer readAnswerOrNull(byte[] body, int length) {
+        if (!startsWithObject(body, length)) {
             return null;
         }
         try {
-            return readAnswer(body);
+            return readAnswer(body, length);
         } catch (Decline | IOException | RuntimeException e) {
             return null;
         }
@@ -235,8 +236,8 @@ final class FastUsageReader {
     private static final int USAGE = 2;
     private static final int CHOICES = 4;
 
-    private static Answer readAnswer(byte[] body) throws IOException, Decline {
-        try (JsonParser p = UsageRecords.JSON.getFactory().createParser(body)) {
+    private static Answer readAnswer(byte[] body, int length) throws IOException, Decline {
+        try (JsonParser p = UsageRecords.JSON.getFactory().createParser(body, 0, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw Decline.INSTANCE;
             }

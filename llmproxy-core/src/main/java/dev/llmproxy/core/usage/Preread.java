@@ -31,8 +31,17 @@ public final class Preread {
      * @param answer  the decompressed answer, or null when there is none to read or it is a stream
      */
     public static Preread read(byte[] request, byte[] answer) {
+        return read(request, answer, answer == null ? 0 : answer.length);
+    }
+
+    /**
+     * As {@link #read(byte[], byte[])} for an answer in {@code answer[0, answerLength)}: the
+     * array of a {@code Body} read in place ({@code Body.read}); it is not kept.
+     */
+    public static Preread read(byte[] request, byte[] answer, int answerLength) {
         FastUsageReader.Request r = FastUsageReader.readRequest(request);
-        return new Preread(r.model(), r.stream(), answer == null ? null : FastUsageReader.readAnswerOrNull(answer));
+        return new Preread(r.model(), r.stream(),
+                answer == null ? null : FastUsageReader.readAnswerOrNull(answer, answerLength));
     }
 
     /** The request's top-level textual {@code model} as a JSON tree reads it (the last one), or null. */
