@@ -32,6 +32,8 @@ COPY config/ /app/config/
 # it was made with), records the classes it loads into /app/llm-proxy.jsa when it stops. Every
 # container start then maps them instead of reading and verifying them again: about half the CPU
 # time of a start. Should the training fail, the image is still built and starts without it.
+# (This base is JDK 17; on a JDK 25+ base, -XX:AOTCacheOutput= here and -XX:AOTCache= in the entry
+# point would make and use an AOT cache instead, as the ./llm-proxy launcher does there.)
 RUN dir=$(mktemp -d) \
  && (LISTEN_ADDR=127.0.0.1:18080 DATABASE_PATH="$dir/cds.db" AUDIT_LOG_FILE="$dir/audit.log" \
      MANAGEMENT_TOKEN=cds-training-only LOG_LEVEL=warn java -XX:MaxRAMPercentage=75 \

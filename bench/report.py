@@ -110,9 +110,10 @@ if r1.get("ours-redis") and r1.get("ours-memory") and r1.get("direct"):
     if add_m > 0:
         extra.append(f"- redis-c1: added p99 with Redis Streams {fmt_us(add_r)} vs in-memory {fmt_us(add_m)} "
                      f"({(add_r / add_m - 1) * 100:+.0f}%)")
-for k in ("startup_ms", "startup_cds_ms", "rss_idle_mb", "rss_max_mb", "rss_end_mb"):
+for k in ("startup_ms", "startup_cds_ms", "startup_aot_ms", "rss_idle_mb", "rss_max_mb", "rss_end_mb"):
     if k in meta:
-        extra.append(f"- {k}: {meta[k]}")
+        extra.append(f"- {k}: {meta[k]}" + (f" ({meta['startup_aot_java']})" if k == "startup_aot_ms"
+                                             and "startup_aot_java" in meta else ""))
 errors = [f"{lane}/{name}: {t.get('errors', 0):.0f} errors, {t.get('non2xx', 0):.0f} non-2xx"
           for lane, ts in summary.items() for name, t in ts.items()
           if (t.get("errors") or 0) > 0 or (t.get("non2xx") or 0) > 0]

@@ -13,6 +13,8 @@
 #   bench/run.sh --lanes c1,cache   only some lanes (c1 c32 rate sse cache redis startup)
 #   bench/run.sh --profile          also record a JFR profile of the full-features proxy (ours.jfr, ours-sse.jfr)
 #   bench/run.sh --pin              proxies on CPU 1, load generators and upstreams on CPU 0
+#   bench/run.sh --java25 PATH      the java (25+) whose AOT cache the startup lane also times
+#                                   (default $BENCH_JAVA25, else /usr/lib/jvm/temurin-25*/bin/java)
 #
 # Needs: java 17+, nginx (Debian: nginx-light), wrk, curl, python3; redis-server on
 # 127.0.0.1:6379 for the redis lane (skipped otherwise). See bench/README.md.
@@ -29,6 +31,8 @@ rebuild=false
 lanes="startup,c1,c32,rate,sse,cache,redis"
 rounds=""
 java_opts="${BENCH_JAVA_OPTS:--Xmx256m}"
+# A JDK 25+ for the start-up lane's AOT cache timing (startup_aot_ms); default: a Temurin 25 if installed.
+java25="${BENCH_JAVA25:-}"
 redis_host="${BENCH_REDIS_HOST:-127.0.0.1}"
 redis_port="${BENCH_REDIS_PORT:-6379}"
 
@@ -40,6 +44,7 @@ while [[ $# -gt 0 ]]; do
     --rebuild) rebuild=true ;;
     --lanes) lanes="$2"; shift ;;
     --rounds) rounds="$2"; shift ;;
+    --java25) java25="$2"; shift ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -349,12 +354,13 @@ if has_lane startup; then
   log "  start-up to first 200: ${times[*]} ms"
   # The same with a Class Data Sharing archive, as the launcher script and the container image
   # start it: one training start writes the archive when it stops (not timed), then 3 timed starts.
-  startup_run() { # JVM-OPTION... ; sets startup_last_ms: ms to the first proxied 200
+  startup_java=java
+  startup_run() { # JVM-OPTION... ; sets startup_last_ms: ms to the first proxied 200 ($startup_java)
     local t0 pid
     t0=$(date +%s%N)
     "${sut[@]}" env LISTEN_ADDR="127.0.0.1:${ours_port[startup]}" DATABASE_PATH="$work/startup/llm-proxy.db" \
       MANAGEMENT_TOKEN="$management_token" OPENAI_API_URL="$direct_url" AUDIT_LOG_FILE="$work/startup/audit.log" \
-      LOG_LEVEL=warn java $java_opts "$@" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$server_jar" server \
+      LOG_LEVEL=warn "$startup_java" $java_opts "$@" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$server_jar" server \
       >>"$work/startup/startup.log" 2>&1 &
     pid=$!
     pids+=($pid)
@@ -374,6 +380,32 @@ if has_lane startup; then
   done
   meta_set startup_cds_ms "[${cds_times[0]}, ${cds_times[1]}, ${cds_times[2]}]"
   log "  start-up to first 200 with a CDS archive: ${cds_times[*]} ms"
+  # JDK 25+: the AOT cache (JEP 483/514/515) the launcher uses there instead, made the same way by
+  # one training start (written at its stop, by a second JVM), then 3 timed starts.
+  if [[ -z "$java25" ]]; then
+    for candidate in /usr/lib/jvm/temurin-25*/bin/java; do
+      [[ -x "$candidate" ]] && java25="$candidate" && break
+    done
+  fi
+  if [[ -n "$java25" ]]; then
+    startup_java="$java25"
+    startup_run -XX:AOTCacheOutput="$work/startup/llm-proxy.aot" -Xlog:aot=off
+    aot_times=()
+    if [[ -f "$work/startup/llm-proxy.aot" ]]; then
+      for i in 1 2 3; do
+        startup_run -XX:AOTCache="$work/startup/llm-proxy.aot" -Xlog:aot=off
+        aot_times+=("$startup_last_ms")
+      done
+      meta_set startup_aot_ms "[${aot_times[0]}, ${aot_times[1]}, ${aot_times[2]}]"
+      meta_set startup_aot_java "$("$java25" -version 2>&1 | head -1)"
+      log "  start-up to first 200 with an AOT cache ($java25): ${aot_times[*]} ms"
+    else
+      log "  no AOT cache written by $java25 (see startup.log); startup_aot_ms skipped"
+    fi
+    startup_java=java
+  else
+    log "  no JDK 25+ (--java25 PATH or BENCH_JAVA25); startup_aot_ms skipped"
+  fi
 fi
 
 # ------------------------------------------------------------------ main proxies

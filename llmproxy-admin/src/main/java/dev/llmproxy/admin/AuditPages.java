@@ -114,7 +114,7 @@ final class AuditPages {
         }
         b.append("</dl><h2>Raw event</h2><pre><code>");
         try {
-            b.append(esc(ManageClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(e)));
+            b.append(esc(ManageClient.json().writerWithDefaultPrettyPrinter().writeValueAsString(e)));
         } catch (JsonProcessingException ex) {
             b.append(esc(e.toString()));
         }

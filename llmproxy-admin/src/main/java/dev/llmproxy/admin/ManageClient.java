@@ -24,7 +24,19 @@ import java.util.function.Supplier;
  */
 final class ManageClient {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The UI's JSON mapper, made on first use: Jackson's first {@link ObjectMapper} costs tens of
+     * ms of class initialisation, which a server's start-up should not pay for a console that may
+     * never be opened (docs/performance.md#start-up).
+     */
+    static ObjectMapper json() {
+        return Json.MAPPER;
+    }
+
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
+
     static final Duration TIMEOUT = Duration.ofSeconds(15);
 
     /** An answer of the API; {@code status} 0 means no answer (connection failure, timeout). */
@@ -106,7 +118,7 @@ final class ManageClient {
         if (jsonBody != null) {
             try {
                 b.header("Content-Type", "application/json")
-                        .method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(jsonBody)));
+                        .method(method, HttpRequest.BodyPublishers.ofByteArray(json().writeValueAsBytes(jsonBody)));
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot encode the request body", e);
             }
@@ -119,7 +131,7 @@ final class ManageClient {
             JsonNode json = MissingNode.getInstance();
             if (type.startsWith("application/json") && r.body().length > 0) {
                 try {
-                    json = JSON.readTree(r.body());
+                    json = json().readTree(r.body());
                 } catch (IOException e) {
                     json = MissingNode.getInstance();
                 }

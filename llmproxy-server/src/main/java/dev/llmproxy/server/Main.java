@@ -65,7 +65,27 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        processDefaults();
         System.exit(run(CliContext.system(), args));
+    }
+
+    /** The JVM-wide property this process sets for itself, unless given on the command line. */
+    static final String NETTY_JFR = "io.netty.jfr.enabled";
+
+    /**
+     * JVM-wide defaults of the {@code llm-proxy} process (not of the library, which leaves them to
+     * its host), set before anything reads them.
+     *
+     * <p>{@value #NETTY_JFR}{@code =false}: Netty's buffer allocator declares JFR events (all
+     * disabled in JFR's own settings), and the first buffer it allocates registers them with the
+     * JDK's Flight Recorder, which on JDK 17 generates and loads a class per event type: about
+     * 100 ms on the event loop, in the middle of the first request (docs/performance.md#start-up).
+     * {@code -Dio.netty.jfr.enabled=true} brings them back for whoever records them.
+     */
+    static void processDefaults() {
+        if (System.getProperty(NETTY_JFR) == null) {
+            System.setProperty(NETTY_JFR, "false");
+        }
     }
 
     /** Runs the command line in {@code context} and returns the exit code. */

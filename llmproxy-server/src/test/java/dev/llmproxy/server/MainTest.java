@@ -58,6 +58,27 @@ class MainTest {
                 "--log-file");
     }
 
+    /** Netty's JFR allocator events are off in the llm-proxy process unless the command line says otherwise. */
+    @Test
+    void processDefaultsSwitchNettysJfrEventsOff_unlessSetAlready() {
+        String saved = System.getProperty(Main.NETTY_JFR);
+        try {
+            System.clearProperty(Main.NETTY_JFR);
+            Main.processDefaults();
+            assertThat(System.getProperty(Main.NETTY_JFR)).isEqualTo("false");
+
+            System.setProperty(Main.NETTY_JFR, "true");
+            Main.processDefaults();
+            assertThat(System.getProperty(Main.NETTY_JFR)).isEqualTo("true");
+        } finally {
+            if (saved == null) {
+                System.clearProperty(Main.NETTY_JFR);
+            } else {
+                System.setProperty(Main.NETTY_JFR, saved);
+            }
+        }
+    }
+
     @Test
     void versionIsTheLibraryVersion() {
         TestConsole console = new TestConsole(Map.of());
