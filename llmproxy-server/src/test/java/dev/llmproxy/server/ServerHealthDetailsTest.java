@@ -77,7 +77,9 @@ class ServerHealthDetailsTest {
         assertThat(server.send("GET", "/v1/models", null, "Authorization", "Bearer " + token).statusCode())
                 .isEqualTo(200);
 
-        JsonNode d = await(x -> x.get("upstreams").get(0).get("last_probe").isObject(), "a first probe");
+        // Events are published off the event loop just after each answer: wait for both as well.
+        JsonNode d = await(x -> x.get("upstreams").get(0).get("last_probe").isObject()
+                && x.get("components").get("event_bus").get("published").asLong() >= 2, "a first probe and both events");
         assertThat(server.send("GET", "/ready", null).statusCode()).isEqualTo(200);
         assertThat(d.get("status").asText()).isEqualTo("ok");
         JsonNode c = d.get("components");
