@@ -52,14 +52,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() {
-  local deadline=$((SECONDS + 60))
-  until curl -s -o /dev/null "$1"; do
-    ((SECONDS > deadline)) && { echo "$1 did not come up" >&2; exit 1; }
-    sleep 0.05
-  done
-}
+# shellcheck source=bench/tools/common.sh
+source "$repo/bench/tools/common.sh"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # "name ticks" per thread group of PID: the thread name (comm) with its trailing number removed
 thread_ticks() {
@@ -81,27 +75,7 @@ PY
 }
 
 # 0 ms upstream: nginx returning the fixture
-up_port=$(free_port)
-mkdir -p "$work/nginx"
-response_json="$(cat "$repo/bench/fixtures/chat-completion.json")"
-cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  keepalive_requests 10000000;
-  keepalive_timeout 300s;
-  server { listen 127.0.0.1:$up_port backlog=4096; default_type application/json;
-           location / { return 200 '$response_json'; } }
-}
-EOF
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
-pids+=($!)
-wait_http "http://127.0.0.1:$up_port/"
+start_fixture_upstream
 
 jfc=""
 if [[ -n "$jfr_dir" ]]; then
@@ -143,11 +117,7 @@ for i in "${!jars[@]}"; do
     continue
   fi
   wait_http "$base/health"
-  project=$(curl -sf -X POST "$base/manage/projects" -H "Authorization: Bearer $mgmt" -H 'Content-Type: application/json' \
-    -d '{"name":"cpu-bench","api_key":"sk-bench-upstream"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-  token[$i]=$(curl -sf -X POST "$base/manage/tokens" -H "Authorization: Bearer $mgmt" -H 'Content-Type: application/json' \
-    -d "{\"project_id\":\"$project\",\"duration_minutes\":1440,\"max_requests\":1000000000,\"rate_limit_rpm\":1000000}" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  token[$i]=$(create_bench_token "$base" "$mgmt" cpu-bench)
 done
 
 run_wrk() { # I SECONDS CONNECTIONS -> prints "requests bad p50 p99"

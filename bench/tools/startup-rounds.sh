@@ -41,14 +41,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() {
-  local deadline=$((SECONDS + 60))
-  until curl -s -o /dev/null "$1"; do
-    ((SECONDS > deadline)) && { echo "$1 did not come up" >&2; exit 1; }
-    sleep 0.05
-  done
-}
+# shellcheck source=bench/tools/common.sh
+source "$repo/bench/tools/common.sh"
 
 # Variants: label, jar, java, mode, options (one string each, options space-separated).
 labels=(); jars=(); javas=(); modes=(); opts=()
@@ -62,26 +56,8 @@ for spec in "$@"; do
 done
 
 # 0 ms upstream: nginx returning the fixture
-up_port=$(free_port)
-mkdir -p "$work/nginx"
-response_json="$(cat "$repo/bench/fixtures/chat-completion.json")"
-cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/body; proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi; uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
-  server { listen 127.0.0.1:$up_port; default_type application/json; location / { return 200 '$response_json'; } }
-}
-EOF
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
-pids+=($!)
-upstream="http://127.0.0.1:$up_port"
-wait_http "$upstream/"
+start_fixture_upstream
+upstream="$up_url"
 
 # The database: a project and a token, made through the first variant's server.
 port=$(free_port)
@@ -92,13 +68,7 @@ env "${server_env[@]}" java -Xmx256m -jar "${jars[0]}" server >"$work/setup.log"
 setup_pid=$!
 pids+=($setup_pid)
 wait_http "http://127.0.0.1:$port/health"
-project=$(curl -sf -X POST "http://127.0.0.1:$port/manage/projects" -H "Authorization: Bearer $management_token" \
-  -H 'Content-Type: application/json' -d '{"name":"startup","api_key":"sk-startup-upstream"}' |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-token=$(curl -sf -X POST "http://127.0.0.1:$port/manage/tokens" -H "Authorization: Bearer $management_token" \
-  -H 'Content-Type: application/json' \
-  -d "{\"project_id\":\"$project\",\"duration_minutes\":1440,\"max_requests\":1000000000,\"rate_limit_rpm\":1000000}" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+token=$(create_bench_token "http://127.0.0.1:$port" "$management_token" startup)
 kill "$setup_pid"
 wait "$setup_pid" 2>/dev/null || true
 body_file="$repo/bench/fixtures/request.json"
