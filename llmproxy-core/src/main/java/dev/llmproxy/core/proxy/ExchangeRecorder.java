@@ -151,19 +151,17 @@ final class ExchangeRecorder {
             Body responseBody = responseCapture.toBody();
             HttpHeaders responseHeaders = response == null ? null : response.headers();
             boolean streamed = responseHeaders != null && Captures.isEventStream(responseHeaders);
+            String encoding = responseHeaders == null ? null : responseHeaders.get(HttpHeaderNames.CONTENT_ENCODING);
             OpenAiJson.ResponseInfo info;
             if (responseHeaders == null || responseBody.truncated()) {
                 info = OpenAiJson.ResponseInfo.NONE;
+            } else if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
+                byte[] inflated = inflate(responseBody.toByteArray(), encoding);
+                info = inflated == null ? OpenAiJson.ResponseInfo.NONE
+                        : readAnswer(inflated, inflated.length, streamed, readForUsage);
             } else {
-                String encoding = responseHeaders.get(HttpHeaderNames.CONTENT_ENCODING);
-                if (encoding != null && !encoding.equalsIgnoreCase("identity")) {
-                    byte[] inflated = inflate(responseBody.toByteArray(), encoding);
-                    info = inflated == null ? OpenAiJson.ResponseInfo.NONE
-                            : readAnswer(inflated, inflated.length, streamed, readForUsage);
-                } else {
-                    // Read in place: the capture is not copied again for parsing.
-                    info = responseBody.read((bytes, offset, length) -> readAnswer(bytes, length, streamed, readForUsage));
-                }
+                // Read in place: the capture is not copied again for parsing.
+                info = responseBody.read((bytes, offset, length) -> readAnswer(bytes, length, streamed, readForUsage));
             }
             if (readForUsage && preread == null) {
                 preread = Preread.read(requestBody, null);
@@ -179,7 +177,7 @@ final class ExchangeRecorder {
                 bus.publish(buildEvent(responseBody, responseHeaders, streamed, info, model));
             }
             return new UsageObservation.Upstream(response == null ? 0 : response.status().code(), responseBody,
-                    responseHeaders == null ? null : responseHeaders.get(HttpHeaderNames.CONTENT_ENCODING), streamed,
+                    encoding, streamed,
                     info.model(), usage.promptTokens(), usage.completionTokens(), usage.totalTokens());
         } catch (RuntimeException e) {
             // Telemetry must never break a request.

@@ -181,7 +181,11 @@ final class FastUsageReader {
             }
             return new Request(model, stream);
         } catch (Decline | IOException | RuntimeException e) {
-            return new Request(requestedModel(bytes), OpenAiJson.sniffRequest(bytes, 0, bytes.length).stream());
+            // A repeated "model" (the tree keeps the last), or not JSON / cut at the capture limit
+            // (then the tree reads no model either, but it decides, so the paths cannot differ).
+            JsonNode request = UsageRecords.parse(bytes);
+            String model = request != null && request.path("model").isTextual() ? request.path("model").asText() : null;
+            return new Request(model, OpenAiJson.sniffRequest(bytes, 0, bytes.length).stream());
         }
     }
 
@@ -199,37 +203,7 @@ final class FastUsageReader {
 
     /** The request's top-level textual {@code model}, as the tree path reads it (null when the request is not a JSON object). */
     static String requestedModel(byte[] bytes) {
-        if (bytes == null || bytes.length == 0) {
-            return null;
-        }
-        try (JsonParser p = UsageRecords.JSON.getFactory().createParser(bytes)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null; // not an object, or empty: no model either way
-            }
-            String model = null;
-            boolean seen = false;
-            while (nextField(p)) {
-                String name = p.currentName();
-                p.nextToken();
-                if (name.equals("model")) {
-                    if (seen) {
-                        throw Decline.INSTANCE;
-                    }
-                    seen = true;
-                    if (p.currentToken() == JsonToken.VALUE_STRING) {
-                        model = p.getText();
-                        continue;
-                    }
-                }
-                skip(p);
-            }
-            return model;
-        } catch (Decline | IOException | RuntimeException e) {
-            // A repeated "model" (the tree keeps the last), or not JSON / cut at the capture limit
-            // (then the tree reads no model either, but it decides, so the paths cannot differ).
-            JsonNode request = UsageRecords.parse(bytes);
-            return request != null && request.path("model").isTextual() ? request.path("model").asText() : null;
-        }
+        return readRequest(bytes).model();
     }
 
     private static final int MODEL = 1;
