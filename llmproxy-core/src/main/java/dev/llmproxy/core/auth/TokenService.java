@@ -78,7 +78,13 @@ public final class TokenService implements AutoCloseable {
 
     private final AsyncCache<String, Entry> cache;
     private final Cache<String, Boolean> unknown;
-    private final ConcurrentHashMap<String, String> hashById = new ConcurrentHashMap<>();
+    /**
+     * The cache entry of each cached token, by token id (revocation and cache hits know the id, the
+     * cache is keyed by hash). An entry leaves this map only as itself ({@code remove(id, entry)}):
+     * Caffeine reports an expired entry on the blocking executor, possibly after the entry that
+     * replaced it was loaded, and that late report must not unmap the new one.
+     */
+    private final ConcurrentHashMap<String, Entry> entryById = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Usage> usage = new ConcurrentHashMap<>();
     private final ScheduledExecutorService flusher;
 
@@ -204,9 +210,7 @@ public final class TokenService implements AutoCloseable {
             u.requests.decrementAndGet();
             return;
         }
-        String hash = hashById.get(t.id());
-        CompletableFuture<Entry> cached = hash == null ? null : cache.getIfPresent(hash);
-        Entry e = loaded(cached);
+        Entry e = entryById.get(t.id());
         if (e != null && !e.retired) {
             e.lease.incrementAndGet();
             e.exhausted = false;
@@ -301,8 +305,9 @@ public final class TokenService implements AutoCloseable {
         if (project == null) {
             return null; // deleted between the two reads: the token is gone too
         }
-        hashById.put(token.id(), hash);
-        return new Entry(token, project);
+        Entry e = new Entry(token, project, hash);
+        entryById.put(token.id(), e);
+        return e;
     }
 
     private CompletionStage<AuthResult> check(Entry e) {
@@ -443,7 +448,7 @@ public final class TokenService implements AutoCloseable {
         if (e == null) {
             return;
         }
-        hashById.remove(e.token.id(), hash);
+        entryById.remove(e.token.id(), e);
         returnLease(e);
     }
 
@@ -467,9 +472,9 @@ public final class TokenService implements AutoCloseable {
     }
 
     private void invalidateTokenLocally(String tokenId) {
-        String hash = hashById.remove(tokenId);
-        if (hash != null) {
-            cache.synchronous().invalidate(hash);
+        Entry e = entryById.remove(tokenId);
+        if (e != null) {
+            cache.synchronous().invalidate(e.hash);
         }
     }
 
@@ -527,6 +532,7 @@ public final class TokenService implements AutoCloseable {
     private static final class Entry {
         final TokenRecord token;
         final Project project;
+        final String hash;
         final AtomicLong lease = new AtomicLong();
         /** Size of the last reservation, and when it was asked for (guarded by this; read racily for the prefetch). */
         volatile int leaseSize;
@@ -535,9 +541,10 @@ public final class TokenService implements AutoCloseable {
         volatile boolean retired;
         CompletableFuture<Void> refill; // guarded by this
 
-        Entry(TokenRecord token, Project project) {
+        Entry(TokenRecord token, Project project, String hash) {
             this.token = token;
             this.project = project;
+            this.hash = hash;
         }
     }
 

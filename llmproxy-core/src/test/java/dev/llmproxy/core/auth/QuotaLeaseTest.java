@@ -1,16 +1,11 @@
 package dev.llmproxy.core.auth;
 
 import dev.llmproxy.core.ProxyError;
-import dev.llmproxy.core.project.NewProject;
-import dev.llmproxy.core.project.Project;
 import dev.llmproxy.core.ratelimit.LocalRateLimiter;
-import dev.llmproxy.core.store.InMemoryProjectStore;
 import dev.llmproxy.core.store.InMemoryTokenStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +14,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.anyLong;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.Mockito.atMost;
-import static org.mockito.Mockito.spy;
 import static org.mockito.Mockito.verify;
 
 /**
@@ -28,10 +22,9 @@ import static org.mockito.Mockito.verify;
  */
 class QuotaLeaseTest {
 
-    private final Clock clock = Clock.systemUTC();
+    private final TokenServiceFixture fixture = new TokenServiceFixture();
+    private final InMemoryTokenStore store = fixture.store;
     private final ExecutorService blocking = Executors.newFixedThreadPool(2);
-    private final InMemoryProjectStore projects = new InMemoryProjectStore(clock);
-    private final InMemoryTokenStore store = spy(new InMemoryTokenStore(projects, clock));
     private TokenService service;
 
     @AfterEach
@@ -44,17 +37,14 @@ class QuotaLeaseTest {
     }
 
     private String issue(long maxRequests) {
-        Project project = projects.create(new NewProject("lease-" + System.nanoTime(), "sk-upstream"));
-        String token = WitheringTokens.generate();
-        store.create(TokenRecord.issue(WitheringTokens.hash(token), project.id(), clock.instant(),
-                clock.instant().plus(Duration.ofHours(1)), maxRequests, null));
-        service = new TokenService(store, projects, blocking, new LocalRateLimiter(), TokenService.Settings.DEFAULTS,
-                clock, null);
+        String token = fixture.issue("lease-", maxRequests);
+        service = new TokenService(store, fixture.projects, blocking, new LocalRateLimiter(),
+                TokenService.Settings.DEFAULTS, fixture.clock, null);
         return token;
     }
 
     private AuthResult authorize(String token) {
-        return service.authorize("Bearer " + token).toCompletableFuture().join();
+        return TokenServiceFixture.authorize(service, token);
     }
 
     @Test
