@@ -105,61 +105,16 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/tools/common.sh
+source "$repo/bench/tools/common.sh"
 # Command prefixes (not functions, so that $! is the real process and can be killed).
 sut=(); rig=()
 if $pin; then sut=(taskset -c 1); rig=(taskset -c 0); fi
 
-wait_http() { # URL [seconds]
-  local deadline=$((SECONDS + ${2:-30}))
-  until curl -s -o /dev/null "$1"; do
-    if ((SECONDS > deadline)); then
-      echo "run.sh: $1 did not come up; logs in $work" >&2
-      exit 1
-    fi
-    sleep 0.05
-  done
-}
-
 # ------------------------------------------------------------------ (a) fast upstream: nginx, static JSON
-start_nginx() { # NAME CONFIG-BODY WORKERS sut|rig
-  local dir="$work/$1"
-  mkdir -p "$dir"
-  cat >"$dir/nginx.conf" <<EOF
-worker_processes $3;
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/nginx-error.log warn;
-worker_rlimit_nofile 65536;
-events { worker_connections 16384; }
-http {
-  access_log off;
-  client_body_temp_path $dir/body;
-  proxy_temp_path $dir/proxy;
-  fastcgi_temp_path $dir/fastcgi;
-  uwsgi_temp_path $dir/uwsgi;
-  scgi_temp_path $dir/scgi;
-  keepalive_requests 10000000;
-  keepalive_timeout 300s;
-$2
-}
-EOF
-  local prefix=()
-  if [[ "$4" == sut ]]; then prefix=("${sut[@]}"); else prefix=("${rig[@]}"); fi
-  "${prefix[@]}" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/nginx-error.log" &
-  pids+=($!)
-}
-
-upstream_port=$(free_port)
-response_json="$(cat "$repo/bench/fixtures/chat-completion.json")"
-start_nginx upstream "
-  server {
-    listen 127.0.0.1:$upstream_port backlog=4096;
-    default_type application/json;
-    location / { return 200 '$response_json'; }
-  }" 1 rig
-direct_url="http://127.0.0.1:$upstream_port"
-wait_http "$direct_url/v1/chat/completions"
+start_fixture_upstream "${rig[@]}"
+upstream_port=$up_port
+direct_url=$up_url
 
 # (b) SSE pacing upstream
 sse_port=$(free_port)
@@ -187,7 +142,7 @@ start_nginx proxy "
       proxy_pass http://sse; proxy_http_version 1.1; proxy_set_header Connection '';
       proxy_buffering off; proxy_read_timeout 300s; proxy_set_header Authorization 'Bearer sk-bench-upstream';
     }
-  }" "$(nproc)" sut
+  }" "$(nproc)" "${sut[@]}"
 nginx_url="http://127.0.0.1:$nginx_port"
 nginx_sse_url="http://127.0.0.1:$nginx_sse_port"
 wait_http "$nginx_url/v1/chat/completions"
@@ -217,17 +172,9 @@ start_ours() { # NAME UPSTREAM-URL [ENV=VALUE...] ; sets ours_port/ours_pid[NAME
 }
 
 create_token() { # NAME [norpm] ; sets ours_token[NAME], or ours_token[NAME-norpm] for a token without rate_limit_rpm
-  local base="http://127.0.0.1:${ours_port[$1]}/manage" project token rpm=',"rate_limit_rpm":1000000' slot="$1"
-  if [[ "${2:-}" == norpm ]]; then rpm=""; slot="$1-norpm"; fi
-  project=$(curl -sf -X POST "$base/projects" -H "Authorization: Bearer $management_token" \
-    -H 'Content-Type: application/json' -d "{\"name\":\"bench-$slot\",\"api_key\":\"sk-bench-upstream\"}" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-  # Quota and per-minute limit far above what the run sends, so both checks run on every request.
-  token=$(curl -sf -X POST "$base/tokens" -H "Authorization: Bearer $management_token" \
-    -H 'Content-Type: application/json' \
-    -d "{\"project_id\":\"$project\",\"duration_minutes\":1440,\"max_requests\":1000000000$rpm}" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-  ours_token[$slot]=$token
+  local slot="$1"
+  [[ "${2:-}" == norpm ]] && slot="$1-norpm"
+  ours_token[$slot]=$(create_bench_token "http://127.0.0.1:${ours_port[$1]}" "$management_token" "bench-$slot" "${2:-}")
 }
 
 start_pass() { # NAME UPSTREAM-URL
@@ -313,9 +260,11 @@ print(json.dumps(row))
 EOF
 }
 
-warm() { # URL [AUTH] [CACHE-CONTROL] : JIT warm-up, not recorded
+warm() { # URL [AUTH] [CACHE-CONTROL] [CONNECTIONS, default 32] : JIT warm-up, not recorded
+  local conns="${4:-32}" threads=2
+  [[ "$conns" == 1 ]] && threads=1
   BENCH_BODY_FILE="$body_file" BENCH_AUTH="${2:-}" BENCH_CACHE_CONTROL="${3:-}" \
-    "${rig[@]}" wrk -t2 -c32 -d"$warm_s"s -s "$repo/bench/wrk/post.lua" "$1/v1/chat/completions" >/dev/null
+    "${rig[@]}" wrk -t$threads -c"$conns" -d"$warm_s"s -s "$repo/bench/wrk/post.lua" "$1/v1/chat/completions" >/dev/null
 }
 
 # Interleaved rounds: every round visits every target, in a rotated order.
@@ -421,7 +370,11 @@ url_of() {
 auth_of() { [[ "$1" == ours ]] && echo "$auth" || echo ""; }
 
 if has_lane c1; then
-  log "lane c1: wrk -c1, ${c1_s}s × $rounds rounds"
+  log "lane c1: wrk -c1, ${c1_s}s × $rounds rounds (after ${warm_s}s at c=1 per target)"
+  # A JVM warmed at c=32 still compiles and deoptimises when it first sees c=1 (one read per
+  # request, the loop parking in epoll_wait); measured without this its c=1 p99 was 1–2 ms for
+  # ~30 s and then ~0.2 ms. Every target gets the same warm-up.
+  for t in direct nginx ours ours-pass; do warm "$(url_of "$t")" "$(auth_of "$t")" "" 1; done
   for ((r = 0; r < rounds; r++)); do
     for t in $(rotate $r direct nginx ours ours-pass); do
       wrk_run c1 "$t" "$r" "$(url_of "$t")" 1 "$c1_s" "$(auth_of "$t")"
@@ -511,20 +464,26 @@ fi
 if has_lane redis; then
   if command -v redis-cli >/dev/null 2>&1 && redis-cli -h "$redis_host" -p "$redis_port" ping >/dev/null 2>&1; then
     log "lane redis: Redis Streams bus (stream $redis_stream_key) vs in-memory"
+    # Two fresh servers that differ only in the bus, started, warmed and measured alike (the
+    # in-memory side used to be the main proxy, warmed by every lane before, against a fresh one).
     start_ours ours-redis "$direct_url" LLM_PROXY_EVENT_BUS=redis-streams REDIS_ADDR="$redis_host:$redis_port" \
       REDIS_STREAM_KEY="$redis_stream_key" REDIS_STREAM_MAX_LEN=100000
+    start_ours ours-memory "$direct_url"
     # Tokens without rate_limit_rpm on both sides: with REDIS_ADDR the per-minute limit itself
     # moves to Redis (a round trip per request), and this lane is about the event bus.
     create_token ours-redis norpm
-    create_token ours norpm
+    create_token ours-memory norpm
     redis_url="http://127.0.0.1:${ours_port[ours-redis]}"
-    warm "$redis_url" "Bearer ${ours_token[ours-redis-norpm]}"
-    warm "$ours_url" "Bearer ${ours_token[ours-norpm]}"
+    memory_url="http://127.0.0.1:${ours_port[ours-memory]}"
+    for c in 32 1; do
+      warm "$redis_url" "Bearer ${ours_token[ours-redis-norpm]}" "" $c
+      warm "$memory_url" "Bearer ${ours_token[ours-memory-norpm]}" "" $c
+    done
     for ((r = 0; r < rounds; r++)); do
       for t in $(rotate $r direct ours-memory ours-redis); do
         case "$t" in
           direct) u="$direct_url"; a=""; tok="" ;;
-          ours-memory) u="$ours_url"; tok="${ours_token[ours-norpm]}"; a="Bearer $tok" ;;
+          ours-memory) u="$memory_url"; tok="${ours_token[ours-memory-norpm]}"; a="Bearer $tok" ;;
           ours-redis) u="$redis_url"; tok="${ours_token[ours-redis-norpm]}"; a="Bearer $tok" ;;
         esac
         wrk_run redis-c1 "$t" "$r" "$u" 1 "$c1_s" "$a"
@@ -553,6 +512,12 @@ if has_lane sse; then
       --header X-Bench-Chunks=1 >/dev/null
   done
   bench_run sse-warm ours-sse 0 "$sse_ours_url" "${ours_token[ours-sse]}" --stream -c 64 -r 256 >/dev/null
+  # And one stream at a time, as sse-c1 runs them (see the c1 lane: a JVM warmed only under
+  # concurrency still compiles when it first serves one request at a time).
+  for u in "$sse_url" "$nginx_sse_url" "$sse_ours_url"; do
+    bench_run sse-warm ours-sse 0 "$u" "${ours_token[ours-sse]}" --stream -c 1 -r 200 \
+      --header X-Bench-Chunks=1 >/dev/null
+  done
   sed -i '/"lane": "sse-warm"/d' "$raw"
   for ((r = 0; r < rounds; r++)); do
     for t in $(rotate $r direct-sse nginx-sse ours-sse); do
@@ -560,8 +525,8 @@ if has_lane sse; then
         direct-sse) u="$sse_url" ;; nginx-sse) u="$nginx_sse_url" ;; ours-sse) u="$sse_ours_url" ;;
       esac
       # TTFT does not depend on the stream's length: 8-chunk streams let sse-c1 measure enough
-      # streams for a p99 (the first 3 warm the fresh client JVM and are not counted).
-      bench_run sse-c1 "$t" "$r" "$u" "${ours_token[ours-sse]}" --stream -c 1 -r "$sse_c1_n" --warmup 3 \
+      # streams for a p99 (the first 10 warm the fresh client JVM and are not counted).
+      bench_run sse-c1 "$t" "$r" "$u" "${ours_token[ours-sse]}" --stream -c 1 -r "$sse_c1_n" --warmup 10 \
         --header X-Bench-Chunks=8
       bench_run sse-c512 "$t" "$r" "$u" "${ours_token[ours-sse]}" --stream -c "$sse_many" -r "$sse_many" \
         --threads 2 --timeout 60s

@@ -9,7 +9,7 @@
 #
 # A JAR given as pass:BENCHMARKS-JAR (bench/target/benchmarks.jar) runs the pass-through proxy
 # (PassThroughProxy: the engine with every feature off) from that jar instead of a server.
-# A JAR given as JAR?K=V&K2=V2 starts that server with those extra environment variables
+# A JAR (or pass:JAR) given as JAR?K=V&K2=V2 starts that server with those extra environment variables
 # (e.g. llm-proxy.jar?IO_THREADS=2), to compare settings on one build; JAVA_BIN=PATH there picks the
 # JVM for that server (e.g. llm-proxy.jar?JAVA_BIN=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java).
 #
@@ -92,15 +92,15 @@ for i in "${!jars[@]}"; do
   port[$i]=$(free_port)
   extra=()
   [[ -n "$jfc" ]] && extra+=("-XX:StartFlightRecording=filename=$jfr_dir/$i.jfr,settings=$jfc,dumponexit=true")
-  if [[ "${jars[$i]}" == pass:* ]]; then
-    java -Xmx256m "${extra[@]}" -cp "${jars[$i]#pass:}" dev.llmproxy.bench.harness.PassThroughProxy \
+  jar="${jars[$i]%%\?*}"
+  extra_env=()
+  [[ "${jars[$i]}" == *\?* ]] && IFS='&' read -r -a extra_env <<<"${jars[$i]#*\?}"
+  java_bin=java
+  for kv in "${extra_env[@]}"; do [[ "$kv" == JAVA_BIN=* ]] && java_bin="${kv#JAVA_BIN=}"; done
+  if [[ "$jar" == pass:* ]]; then
+    env "${extra_env[@]}" "$java_bin" -Xmx256m "${extra[@]}" -cp "${jar#pass:}" dev.llmproxy.bench.harness.PassThroughProxy \
       --port "${port[$i]}" --upstream "http://127.0.0.1:$up_port" >"$d/log" 2>&1 &
   else
-    jar="${jars[$i]%%\?*}"
-    extra_env=()
-    [[ "${jars[$i]}" == *\?* ]] && IFS='&' read -r -a extra_env <<<"${jars[$i]#*\?}"
-    java_bin=java
-    for kv in "${extra_env[@]}"; do [[ "$kv" == JAVA_BIN=* ]] && java_bin="${kv#JAVA_BIN=}"; done
     env "${extra_env[@]}" LISTEN_ADDR="127.0.0.1:${port[$i]}" DATABASE_PATH="$d/db" MANAGEMENT_TOKEN="$mgmt" \
       OPENAI_API_URL="http://127.0.0.1:$up_port" AUDIT_LOG_FILE="$d/audit.log" LOG_LEVEL=warn ENABLE_METRICS=true \
       HTTP_CACHE_ENABLED=true AUDIT_ENABLED=true \
@@ -129,7 +129,12 @@ run_wrk() { # I SECONDS CONNECTIONS -> prints "requests bad p50 p99"
     python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["requests"], d["non2xx"] + d["errors"], d["p50"], d["p99"])'
 }
 
-for i in "${!jars[@]}"; do run_wrk "$i" "$warm_s" 32 >/dev/null; done
+# Warm up at c=32 and then at the measured concurrency: c=1 runs other branches than c=32 (a read
+# per request, the loop parking in epoll_wait), which the JIT compiles only once it sees them.
+for i in "${!jars[@]}"; do
+  run_wrk "$i" "$warm_s" 32 >/dev/null
+  [[ "$conns" != 32 ]] && run_wrk "$i" "$warm_s" "$conns" >/dev/null
+done
 hz=$(getconf CLK_TCK)
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for ((r = 0; r < rounds; r++)); do
