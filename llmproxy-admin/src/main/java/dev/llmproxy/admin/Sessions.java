@@ -106,7 +106,7 @@ final class Sessions {
 
     String randomToken() {
         byte[] bytes = new byte[32];
-        Random.SOURCE.nextBytes(bytes);
+        Entropy.SOURCE.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
@@ -130,15 +130,15 @@ final class Sessions {
         }
     }
 
-    /** Expires an entry at the earlier of its idle deadline and its absolute deadline. */
     /**
      * Made at the first session, not with the UI: a {@link SecureRandom}'s first use initialises
      * the JDK's security providers, 10-30 ms of a server's start-up otherwise. Thread-safe.
      */
-    private static final class Random {
+    private static final class Entropy {
         static final SecureRandom SOURCE = new SecureRandom();
     }
 
+    /** Expires an entry at the earlier of its idle deadline and its absolute deadline. */
     private static final class SessionExpiry implements Expiry<String, Session> {
         private final long idle;
         private final long lifetime;

@@ -12,13 +12,13 @@ import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
@@ -118,13 +118,21 @@ class AdminUiBrowserTest {
         clickAndWait(form.findElement(By.cssSelector("button[type=submit]")));
     }
 
-    /** Clicks something that loads a new page and waits until the old page is gone. */
+    /**
+     * Clicks something that loads a new page and waits until the new page has loaded. The old
+     * page is marked with a window property that a new document does not have; checking an old
+     * element for staleness instead races with Chrome, which can answer "Node with given id does
+     * not belong to the document" (an unknown error, not a stale-element one) while it swaps
+     * documents. Errors while the documents swap are retried until the timeout.
+     */
     private void clickAndWait(WebElement element) {
-        WebElement old = driver.findElement(By.tagName("html"));
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        js.executeScript("window.__llmproxyOldPage = true;");
         element.click();
-        new WebDriverWait(driver, Duration.ofSeconds(20)).until(ExpectedConditions.stalenessOf(old));
-        new WebDriverWait(driver, Duration.ofSeconds(20)).until(d -> "complete".equals(
-                ((JavascriptExecutor) d).executeScript("return document.readyState")));
+        new WebDriverWait(driver, Duration.ofSeconds(20))
+                .ignoring(WebDriverException.class)
+                .until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                        "return window.__llmproxyOldPage === undefined && document.readyState === 'complete';")));
         pageSources.add(driver.getPageSource());
     }
 
