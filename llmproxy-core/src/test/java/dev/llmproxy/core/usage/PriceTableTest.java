@@ -31,6 +31,27 @@ class PriceTableTest {
     }
 
     @Test
+    void rememberedAnswers_areTheLookupsAnswers_andTheMemoryIsBounded() {
+        PriceTable.ModelPrice mini = PriceTable.ModelPrice.of("0.15", "0.075", "0.60");
+        PriceTable.ModelPrice snapshot = PriceTable.ModelPrice.of("1", "1", "1");
+        PriceTable t = PriceTable.of(java.util.Map.of("gpt-4o-mini", mini, "gpt-4o-mini-2024-01-01", snapshot));
+        for (int round = 0; round < 3; round++) { // the first round resolves, the others remember
+            assertThat(t.priceOf("gpt-4o-mini-2024-07-18")).isSameAs(mini);
+            assertThat(t.priceOf(" GPT-4o-Mini ")).isSameAs(mini);
+            assertThat(t.priceOf("gpt-4o-mini-2024-01-01")).isSameAs(snapshot);
+            assertThat(t.priceOf("gpt-4o")).as("a miss is remembered as a miss").isNull();
+        }
+        assertThat(t.resolvedCount()).isEqualTo(4);
+        for (int i = 0; i < 3 * PriceTable.RESOLVED_MAX; i++) { // names from clients: unbounded
+            assertThat(t.priceOf("gpt-4o-mini-" + i)).isSameAs(mini);
+            assertThat(t.priceOf("custom-" + i)).isNull();
+        }
+        assertThat(t.resolvedCount()).isEqualTo(PriceTable.RESOLVED_MAX);
+        assertThat(t.priceOf("gpt-4o-mini-" + (3 * PriceTable.RESOLVED_MAX - 1))).as("past the bound").isSameAs(mini);
+        assertThat(t.cost("gpt-4o-mini-2099-12-31", 1_000_000, 0, 0).nanos()).isEqualTo(150_000_000);
+    }
+
+    @Test
     void cost_isExact_inNanoDollars_withCachedInputAtItsOwnPrice() {
         // gpt-4o: 2.50 in, 1.25 cached, 10.00 out per 1M tokens.
         PriceTable.Cost c = table.cost("gpt-4o-2024-08-06", 1000, 400, 200);

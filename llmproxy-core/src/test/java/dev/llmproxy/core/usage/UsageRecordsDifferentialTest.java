@@ -119,6 +119,12 @@ class UsageRecordsDifferentialTest {
             "{\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":1}} trailing garbage",
             "{\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":1}}{\"model\":\"other\"}",
             "{\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":1},\"bad\":\"\\q\"}",
+            // bad strings the fast path skips: a raw control character, a bad \\u escape, no end
+            "{\"model\":\"gpt-4o\",\"choices\":[{\"message\":{\"content\":\"raw\ttab\"}}],\"usage\":{\"prompt_tokens\":1}}",
+            "{\"model\":\"gpt-4o\",\"x\":\"\u0001\",\"usage\":{\"prompt_tokens\":1}}",
+            "{\"model\":\"gpt-4o\",\"x\":\"\\u12G4\",\"usage\":{\"prompt_tokens\":1}}",
+            "{\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":1},\"x\":\"unterminated}",
+            "{\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":1},\"x\":[\"a\",\"b\\\"\"]}",
             "{\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":1},\"nan\":NaN}",
             "{\"model\":\"gpt-4o\",'usage':{\"prompt_tokens\":1}}",
             "{\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":1},}",
@@ -136,6 +142,9 @@ class UsageRecordsDifferentialTest {
             "{\"input\":\"x\",\"model\":\"text-embedding-3-small\",\"nested\":{\"model\":\"deep\"}}",
             "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"cut at the capture lim",
             "{\"model\":\"gpt-4o\",\"bad\":\"\\x\"}",
+            "{\"model\":\"gpt-4o\",\"messages\":[{\"content\":\"raw\ttab\"}]}",
+            "{\"model\":\"gpt-4o\",\"messages\":[{\"content\":\"\\u00zz\"}]}",
+            "{\"messages\":[{\"content\":\"\u0000\"}],\"model\":\"gpt-4o\"}",
             "[\"model\"]",
             "  ",
             "{\"model\":\"m\u00fcnchen-\uD83D\uDE00\"}");
