@@ -15,6 +15,8 @@
 #   bench/run.sh --pin              proxies on CPU 1, load generators and upstreams on CPU 0
 #   bench/run.sh --java25 PATH      the java (25+) whose AOT cache the startup lane also times
 #                                   (default $BENCH_JAVA25, else /usr/lib/jvm/temurin-25*/bin/java)
+#   BENCH_JAVA_OPTS="-Xmx256m -XX:+UseParallelGC" bench/run.sh
+#                                   other JVM options for the proxies (default -Xmx256m)
 #
 # Needs: java 17+, nginx (Debian: nginx-light), wrk, curl, python3; redis-server on
 # 127.0.0.1:6379 for the redis lane (skipped otherwise). See bench/README.md.
