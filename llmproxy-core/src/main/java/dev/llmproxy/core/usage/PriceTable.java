@@ -51,7 +51,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * non-numeric prices and duplicate keys are refused with a {@link ConfigException} naming the
  * file and key.
  *
- * <p>Immutable and thread-safe.
+ * <p>Immutable (its prices never change; lookups are remembered internally) and thread-safe.
  */
 public final class PriceTable {
 
@@ -82,8 +82,9 @@ public final class PriceTable {
     /**
      * {@link #priceOf}'s answers by the model name as given, misses included. The usage writer
      * prices every record, and a dated name such as {@code gpt-4o-mini-2024-07-18} otherwise costs
-     * a lower-cased copy and four lookups of its prefixes each time (6 % of the writer's CPU at
-     * c=32, issue 9). Bounded, because model names come from clients.
+     * a lower-cased copy and four lookups of its prefixes each time (6 % of the writer's Java samples
+     * at c=32, issue 9). Bounded, because model names come from clients: once full, further names
+     * are looked up every time, never wrongly.
      */
     private final ConcurrentHashMap<String, Optional<ModelPrice>> resolved = new ConcurrentHashMap<>();
 
