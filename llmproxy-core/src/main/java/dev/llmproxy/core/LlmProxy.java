@@ -192,7 +192,11 @@ public final class LlmProxy implements AutoCloseable {
         if (bossGroup != null) {
             throw new IllegalStateException("already started");
         }
-        int threads = settings.ioThreads() > 0 ? settings.ioThreads() : 2 * Runtime.getRuntime().availableProcessors();
+        // One event loop per core by default, as nginx runs one worker per core: the loops never
+        // block, so more loops than cores only make the kernel time-slice them. Same c=32
+        // throughput as twice the cores; fewer stalled streams when 512 SSE streams start at once
+        // on 2 cores (docs/performance.md #23).
+        int threads = settings.ioThreads() > 0 ? settings.ioThreads() : Runtime.getRuntime().availableProcessors();
         bossGroup = Transports.newEventLoopGroup(1, "llmproxy-accept");
         workerGroup = Transports.newEventLoopGroup(threads, "llmproxy-io");
         long idleMillis = settings.clientIdleTimeout().toMillis();
@@ -349,7 +353,7 @@ public final class LlmProxy implements AutoCloseable {
      * <tr><td>maxInitialLineBytes</td><td>{@value #DEFAULT_MAX_INITIAL_LINE_BYTES}</td></tr>
      * <tr><td>clientIdleTimeout</td><td>120 s</td></tr>
      * <tr><td>requestHeadTimeout</td><td>30 s</td></tr>
-     * <tr><td>ioThreads</td><td>0 = 2 × cores</td></tr>
+     * <tr><td>ioThreads</td><td>0 = one per core</td></tr>
      * <tr><td>pathPrefix</td><td>{@code /v1/}</td></tr>
      * </table>
      */

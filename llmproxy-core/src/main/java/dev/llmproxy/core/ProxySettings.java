@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param maxHeaderBytes           larger request header blocks get 431
  * @param maxInitialLineBytes      longer request lines get 414
  * @param clientIdleTimeout        an idle client connection (no request in flight) is closed after this
- * @param ioThreads                event loop threads; 0 means twice the number of cores
+ * @param ioThreads                event loop threads; 0 means one per core
  * @param maxIdleConnectionsPerUpstream pooled idle upstream connections per event loop and upstream
  * @param eventMaxRequestBodyBytes    request body bytes kept in an instrumentation event
  * @param eventMaxResponseBodyBytes   response body bytes kept in an instrumentation event

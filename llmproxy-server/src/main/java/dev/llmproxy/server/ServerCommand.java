@@ -88,7 +88,7 @@ final class ServerCommand implements Callable<Integer> {
     String maxRequestBodyBytes;
 
     @Option(names = "--io-threads", paramLabel = "N",
-            description = "Event loop threads, 0 = twice the CPU cores. Env IO_THREADS, default 0.")
+            description = "Event loop threads, 0 = one per CPU core. Env IO_THREADS, default 0.")
     String ioThreads;
 
     @Option(names = "--log-level", paramLabel = "LEVEL",

@@ -20,7 +20,7 @@ import java.util.Objects;
  *                            OpenAI profile at {@code OPENAI_API_URL})
  * @param providerFile        the provider file it came from, or null for the built-in profile
  * @param maxRequestBodyBytes larger request bodies get 413 ({@code MAX_REQUEST_SIZE})
- * @param ioThreads           event loop threads, 0 = twice the cores ({@code IO_THREADS})
+ * @param ioThreads           event loop threads, 0 = one per core ({@code IO_THREADS})
  * @param managementToken     the management API secret, configured or generated
  * @param logging             log level and file
  * @param events              event bus, file event log and event body caps

@@ -76,7 +76,7 @@ import static dev.llmproxy.server.EnvVars.OPENAI_API_URL;
  * <tr><td>{@code --provider}</td><td>{@code DEFAULT_API_PROVIDER}</td><td>the file's {@code default_api}; {@code openai} without a file</td></tr>
  * <tr><td>{@code --openai-api-url}</td><td>{@code OPENAI_API_URL}</td><td>{@code https://api.openai.com}</td></tr>
  * <tr><td>{@code --max-request-body-bytes}</td><td>{@code MAX_REQUEST_SIZE}</td><td>10 MiB</td></tr>
- * <tr><td>{@code --io-threads}</td><td>{@code IO_THREADS}</td><td>0 = 2 × cores</td></tr>
+ * <tr><td>{@code --io-threads}</td><td>{@code IO_THREADS}</td><td>0 = one per core</td></tr>
  * <tr><td></td><td>{@code MANAGEMENT_TOKEN}</td><td>generated per run</td></tr>
  * <tr><td>{@code --log-level}</td><td>{@code LOG_LEVEL}</td><td>{@code info}</td></tr>
  * <tr><td>{@code --log-file}</td><td>{@code LOG_FILE}</td><td>none: console only</td></tr>
