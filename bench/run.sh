@@ -163,10 +163,8 @@ start_ours() { # NAME UPSTREAM-URL [ENV=VALUE...] ; sets ours_port/ours_pid[NAME
   if $profile && [[ "$name" == ours || "$name" == ours-sse ]]; then
     extra+=("-XX:StartFlightRecording=filename=$out/$name.jfr,settings=profile,dumponexit=true")
   fi
-  "${sut[@]}" env LISTEN_ADDR="127.0.0.1:$port" DATABASE_PATH="$dir/llm-proxy.db" \
-    MANAGEMENT_TOKEN="$management_token" OPENAI_API_URL="$upstream" AUDIT_LOG_FILE="$dir/audit.log" LOG_LEVEL=warn \
-    ENABLE_METRICS=true HTTP_CACHE_ENABLED=true AUDIT_ENABLED=true "$@" \
-    java $java_opts "${extra[@]}" -jar "$server_jar" server >"$dir/$name.log" 2>&1 &
+  full_server_env "$dir" "$port" "$upstream" "$management_token"
+  "${sut[@]}" env "${full_env[@]}" "$@" java $java_opts "${extra[@]}" -jar "$server_jar" server >"$dir/$name.log" 2>&1 &
   ours_pid[$name]=$!
   pids+=($!)
   ours_port[$name]=$port

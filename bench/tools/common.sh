@@ -1,5 +1,5 @@
 # Shared by bench/run.sh and the bench tools (sourced, not run): ports, waiting, nginx, the 0 ms
-# upstream, a token. The sourcing script sets $repo (the repository root), $work (its temp
+# upstream, the full-features server's environment, JAR?K=V arguments, a token. The sourcing script sets $repo (the repository root), $work (its temp
 # directory) and the array pids (processes its exit trap stops).
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -56,6 +56,24 @@ start_fixture_upstream() { # [PREFIX...]
   }" 1 "$@"
   up_url="http://127.0.0.1:$up_port"
   wait_http "$up_url/v1/chat/completions"
+}
+
+# The environment of a full-features `llm-proxy server`, what the harness measures as "ours" (token
+# check with rate limit and quota, metrics, usage, audit, response cache), serving 127.0.0.1:PORT
+# from DIR and forwarding to UPSTREAM-URL. Sets the array full_env, for `env "${full_env[@]}" java ...`.
+full_server_env() { # DIR PORT UPSTREAM-URL MANAGEMENT-TOKEN
+  full_env=(LISTEN_ADDR="127.0.0.1:$2" DATABASE_PATH="$1/llm-proxy.db" MANAGEMENT_TOKEN="$4" OPENAI_API_URL="$3"
+    AUDIT_LOG_FILE="$1/audit.log" LOG_LEVEL=warn ENABLE_METRICS=true HTTP_CACHE_ENABLED=true AUDIT_ENABLED=true)
+}
+
+# Splits a tool's JAR argument, JAR or JAR?K=V&K2=V2 (environment variables for that one process),
+# into spec_jar and the array spec_env.
+split_jar_spec() { # SPEC
+  spec_jar="${1%%\?*}"
+  spec_env=()
+  if [[ "$1" == *\?* ]]; then
+    IFS='&' read -r -a spec_env <<<"${1#*\?}"
+  fi
 }
 
 # Makes a project and a token through a running server's management API and prints the token.

@@ -92,19 +92,15 @@ for i in "${!jars[@]}"; do
   port[$i]=$(free_port)
   extra=()
   [[ -n "$jfc" ]] && extra+=("-XX:StartFlightRecording=filename=$jfr_dir/$i.jfr,settings=$jfc,dumponexit=true")
-  jar="${jars[$i]%%\?*}"
-  extra_env=()
-  [[ "${jars[$i]}" == *\?* ]] && IFS='&' read -r -a extra_env <<<"${jars[$i]#*\?}"
+  split_jar_spec "${jars[$i]}"
   java_bin=java
-  for kv in "${extra_env[@]}"; do [[ "$kv" == JAVA_BIN=* ]] && java_bin="${kv#JAVA_BIN=}"; done
-  if [[ "$jar" == pass:* ]]; then
-    env "${extra_env[@]}" "$java_bin" -Xmx256m "${extra[@]}" -cp "${jar#pass:}" dev.llmproxy.bench.harness.PassThroughProxy \
+  for kv in "${spec_env[@]}"; do [[ "$kv" == JAVA_BIN=* ]] && java_bin="${kv#JAVA_BIN=}"; done
+  if [[ "$spec_jar" == pass:* ]]; then
+    env "${spec_env[@]}" "$java_bin" -Xmx256m "${extra[@]}" -cp "${spec_jar#pass:}" dev.llmproxy.bench.harness.PassThroughProxy \
       --port "${port[$i]}" --upstream "http://127.0.0.1:$up_port" >"$d/log" 2>&1 &
   else
-    env "${extra_env[@]}" LISTEN_ADDR="127.0.0.1:${port[$i]}" DATABASE_PATH="$d/db" MANAGEMENT_TOKEN="$mgmt" \
-      OPENAI_API_URL="http://127.0.0.1:$up_port" AUDIT_LOG_FILE="$d/audit.log" LOG_LEVEL=warn ENABLE_METRICS=true \
-      HTTP_CACHE_ENABLED=true AUDIT_ENABLED=true \
-      "$java_bin" -Xmx256m "${extra[@]}" -jar "$jar" server >"$d/log" 2>&1 &
+    full_server_env "$d" "${port[$i]}" "http://127.0.0.1:$up_port" "$mgmt"
+    env "${spec_env[@]}" "${full_env[@]}" "$java_bin" -Xmx256m "${extra[@]}" -jar "$spec_jar" server >"$d/log" 2>&1 &
   fi
   pid[$i]=$!
   pids+=($!)

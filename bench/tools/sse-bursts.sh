@@ -45,21 +45,19 @@ body="$(cat "$repo/bench/fixtures/request.json")"
 declare -a port token
 mgmt="bench-mgmt-$RANDOM"
 for i in "${!jars[@]}"; do
-  jar="${jars[$i]%%\?*}"
-  extra_env=()
-  [[ "${jars[$i]}" == *\?* ]] && IFS='&' read -r -a extra_env <<<"${jars[$i]#*\?}"
+  split_jar_spec "${jars[$i]}"
   port[$i]=$(free_port)
   mkdir -p "$work/$i"
-  env "${extra_env[@]}" LISTEN_ADDR="127.0.0.1:${port[$i]}" DATABASE_PATH="$work/$i/db" MANAGEMENT_TOKEN="$mgmt" \
-    OPENAI_API_URL="http://127.0.0.1:$sse_port" AUDIT_LOG_FILE="$work/$i/audit.log" LOG_LEVEL=warn \
-    ENABLE_METRICS=true HTTP_CACHE_ENABLED=true AUDIT_ENABLED=true \
-    java -Xmx256m -Xlog:gc:file="$work/$i/gc.log" -jar "$jar" server >"$work/$i/log" 2>&1 &
+  full_server_env "$work/$i" "${port[$i]}" "http://127.0.0.1:$sse_port" "$mgmt"
+  env "${spec_env[@]}" "${full_env[@]}" java -Xmx256m -Xlog:gc:file="$work/$i/gc.log" -jar "$spec_jar" server \
+    >"$work/$i/log" 2>&1 &
   pids+=($!)
   wait_http "http://127.0.0.1:${port[$i]}/health"
   token[$i]=$(create_bench_token "http://127.0.0.1:${port[$i]}" "$mgmt" "bursts-$i")
 done
 
-client_jar="${jars[0]%%\?*}"
+split_jar_spec "${jars[0]}"
+client_jar="$spec_jar"
 burst() { # INDEX ARGS...
   local i="$1"
   shift
